@@ -1,0 +1,1 @@
+module.exports = { displayName: 'spawn-webhook', preset: '../../jest.preset.cjs' };

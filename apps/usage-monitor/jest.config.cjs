@@ -1,0 +1,1 @@
+module.exports = { displayName: 'usage-monitor', preset: '../../jest.preset.cjs' };

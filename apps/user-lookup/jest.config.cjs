@@ -1,0 +1,1 @@
+module.exports = { displayName: 'user-lookup', preset: '../../jest.preset.cjs' };

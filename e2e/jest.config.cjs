@@ -1,0 +1,8 @@
+// End-to-end tests against a real JupyterHub: one hub at a time on 2 cores.
+module.exports = {
+  displayName: 'e2e',
+  preset: '../jest.preset.cjs',
+  testMatch: ['<rootDir>/tests/**/*.spec.ts'],
+  testTimeout: 180_000,
+  maxWorkers: 1,
+};

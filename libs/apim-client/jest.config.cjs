@@ -1,0 +1,1 @@
+module.exports = { displayName: 'apim-client', preset: '../../jest.preset.cjs' };

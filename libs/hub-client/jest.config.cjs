@@ -1,0 +1,1 @@
+module.exports = { displayName: 'hub-client', preset: '../../jest.preset.cjs' };

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'lookup-cache', preset: '../../jest.preset.cjs' };

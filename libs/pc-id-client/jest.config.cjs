@@ -1,0 +1,1 @@
+module.exports = { displayName: 'pc-id-client', preset: '../../jest.preset.cjs' };

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'test-support', preset: '../../jest.preset.cjs' };
