@@ -1,0 +1,257 @@
+import { inspect } from 'node:util';
+import { HubClient } from './hub-client';
+import { HubError } from './hub-error';
+import type { HubClientOptions } from './options';
+import { sendJson, startLocalServer, type LocalServer } from './testing/local-server';
+
+const TOKEN = 'svc-token-5f0c2a9e1d';
+const CALLER = 'caller-token-77aa01';
+
+describe('HubClient options', () => {
+  const valid = { apiUrl: 'http://127.0.0.1:8081/hub/api', token: TOKEN };
+
+  it.each<[string, unknown, string]>([
+    ['no options', undefined, 'options must be an object'],
+    ['a non-URL apiUrl', { ...valid, apiUrl: 'hub/api' }, 'apiUrl must be an http(s) URL'],
+    ['a ftp apiUrl', { ...valid, apiUrl: 'ftp://hub/api' }, 'apiUrl must be an http(s) URL'],
+    ['a missing apiUrl', { token: TOKEN }, 'apiUrl must be an http(s) URL'],
+    [
+      'credentials in apiUrl',
+      { ...valid, apiUrl: 'http://u:p@hub/api' },
+      'apiUrl must not contain credentials, a query or a fragment',
+    ],
+    [
+      'a query in apiUrl',
+      { ...valid, apiUrl: 'http://hub/api?x=1' },
+      'apiUrl must not contain credentials, a query or a fragment',
+    ],
+    [
+      'an empty token',
+      { ...valid, token: '' },
+      'token must be a non-empty string of visible ASCII characters',
+    ],
+    [
+      'a token with a newline',
+      { ...valid, token: 'abc\r\nx-injected: 1' },
+      'token must be a non-empty string of visible ASCII characters',
+    ],
+    [
+      'a zero timeout',
+      { ...valid, timeoutMs: 0 },
+      'timeoutMs must be a positive number of at most 3600000',
+    ],
+    [
+      'a NaN timeout',
+      { ...valid, timeoutMs: NaN },
+      'timeoutMs must be a positive number of at most 3600000',
+    ],
+    [
+      'a huge timeout',
+      { ...valid, timeoutMs: 2 ** 31 },
+      'timeoutMs must be a positive number of at most 3600000',
+    ],
+  ])('rejects %s', (_name, options, message) => {
+    expect(() => new HubClient(options as HubClientOptions)).toThrow(new TypeError(message));
+  });
+
+  it('accepts https and a trailing slash', async () => {
+    const client = new HubClient({ apiUrl: 'https://hub.example.org/hub/api/', token: TOKEN });
+    await client.close();
+  });
+});
+
+describe('HubClient calls', () => {
+  let hub: LocalServer;
+  let client: HubClient;
+  let answer: (url: string, auth: string | undefined) => [number, unknown];
+
+  beforeAll(async () => {
+    hub = await startLocalServer((req, res) => {
+      const [status, body] = answer(req.url ?? '', req.headers.authorization);
+      if (typeof body === 'string') res.writeHead(status).end(body);
+      else sendJson(res, status, body);
+    });
+  });
+  beforeEach(() => {
+    hub.requests.length = 0;
+    client = new HubClient({ apiUrl: `${hub.url}/hub/api/`, token: TOKEN });
+  });
+  afterEach(() => client.close());
+  afterAll(() => hub.close());
+
+  it('info() reads the version from GET {apiUrl}/', async () => {
+    answer = () => [200, { version: '5.5.4', extra: true }];
+    await expect(client.info()).resolves.toEqual({ version: '5.5.4' });
+    expect(hub.requests[0]).toMatchObject({ method: 'GET', url: '/hub/api/' });
+    expect(hub.requests[0]?.headers.authorization).toBe(`token ${TOKEN}`);
+  });
+
+  it('tokenOwner() asks GET /user with the given token', async () => {
+    answer = (_url, auth) =>
+      auth === `token ${CALLER}`
+        ? [
+            200,
+            {
+              kind: 'service',
+              name: 'spawner',
+              admin: false,
+              scopes: ['custom:x:read'],
+              token_id: 'a1',
+            },
+          ]
+        : [403, { status: 403, message: 'Forbidden' }];
+    await expect(client.tokenOwner(CALLER)).resolves.toEqual({
+      kind: 'service',
+      name: 'spawner',
+      admin: false,
+      scopes: ['custom:x:read'],
+    });
+    expect(hub.requests[0]?.url).toBe('/hub/api/user');
+  });
+
+  it('tokenOwner() defaults to its own token and keeps user fields', async () => {
+    answer = (_url, auth) => [
+      200,
+      {
+        kind: 'user',
+        name: auth === `token ${TOKEN}` ? 'me' : 'other',
+        groups: ['g'],
+        roles: ['user'],
+        scopes: [],
+      },
+    ];
+    await expect(client.tokenOwner()).resolves.toEqual({
+      kind: 'user',
+      name: 'me',
+      groups: ['g'],
+      roles: ['user'],
+      scopes: [],
+    });
+  });
+
+  it('tokenOwner() refuses a token that cannot travel in a header, without calling the hub', async () => {
+    await expect(client.tokenOwner('a b')).rejects.toThrow(
+      new TypeError('token must be a non-empty string of visible ASCII characters'),
+    );
+    expect(hub.requests).toHaveLength(0);
+  });
+
+  it('maps a non-2xx answer to hub_http_error with the status', async () => {
+    answer = () => [500, { status: 500, message: `boom ${CALLER}` }];
+    const error = await client.tokenOwner(CALLER).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HubError);
+    expect(error).toMatchObject({ code: 'hub_http_error', status: 500, path: '/user' });
+    expect((error as Error).message).toBe('the hub answered 500 to GET /user');
+  });
+
+  it('maps a body that is not JSON to hub_bad_response', async () => {
+    answer = () => [200, '{"version": '];
+    await expect(client.info()).rejects.toMatchObject({
+      code: 'hub_bad_response',
+      path: '/',
+      message: "the hub's answer to GET / is not JSON",
+    });
+  });
+
+  it('names the field that broke a response', async () => {
+    answer = () => [200, { kind: 'robot', name: 'x', scopes: [] }];
+    await expect(client.tokenOwner()).rejects.toMatchObject({
+      code: 'hub_bad_response',
+      message: expect.stringMatching(/^the hub's answer to GET \/user is malformed at kind: /),
+    });
+    answer = () => [200, { kind: 'user', name: 'x', scopes: 'all' }];
+    await expect(client.tokenOwner()).rejects.toThrow(/malformed at scopes: /);
+    answer = () => [200, ['not', 'an', 'object']];
+    await expect(client.info()).rejects.toThrow(/malformed at \(body\): /);
+  });
+
+  it('reuses connections for consecutive calls', async () => {
+    answer = () => [200, { version: '5.5.4' }];
+    const before = hub.connections();
+    for (let i = 0; i < 10; i += 1) await client.info();
+    expect(hub.requests).toHaveLength(10);
+    // the pool may open a second socket while the first one settles, but not one per call
+    expect(hub.connections() - before).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('HubClient transport failures', () => {
+  it('times out on a hub that never answers (hub_timeout)', async () => {
+    const hub = await startLocalServer(() => undefined);
+    const client = new HubClient({ apiUrl: hub.url, token: TOKEN, timeoutMs: 150 });
+    await expect(client.tokenOwner(CALLER)).rejects.toMatchObject({
+      code: 'hub_timeout',
+      path: '/user',
+      message: 'the hub did not answer GET /user within 150 ms',
+    });
+    await hub.close();
+    await client.close();
+  });
+
+  it('times out on a hub that stalls in the middle of the body (hub_timeout)', async () => {
+    const hub = await startLocalServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"version":');
+    });
+    const client = new HubClient({ apiUrl: hub.url, token: TOKEN, timeoutMs: 150 });
+    await expect(client.info()).rejects.toMatchObject({ code: 'hub_timeout', path: '/' });
+    await hub.close();
+    await client.close();
+  });
+
+  it('reports a refused connection as hub_unreachable', async () => {
+    const hub = await startLocalServer(() => undefined);
+    await hub.close();
+    const client = new HubClient({ apiUrl: `${hub.url}/hub/api`, token: TOKEN });
+    await expect(client.info()).rejects.toMatchObject({
+      code: 'hub_unreachable',
+      path: '/',
+      message: 'cannot reach the hub for GET / (ECONNREFUSED)',
+    });
+    await client.close();
+  });
+
+  it('reports a connection dropped mid-answer as hub_unreachable', async () => {
+    const hub = await startLocalServer((req) => req.socket.destroy());
+    const client = new HubClient({ apiUrl: hub.url, token: TOKEN });
+    await expect(client.info()).rejects.toMatchObject({ code: 'hub_unreachable' });
+    await hub.close();
+    await client.close();
+  });
+
+  it('never puts a token into an error, whatever went wrong', async () => {
+    const errors: unknown[] = [];
+    const collect = (p: Promise<unknown>) => p.catch((e: unknown) => errors.push(e));
+    const hub = await startLocalServer((req, res) => {
+      if (req.url === '/500/user') sendJson(res, 500, { message: req.headers.authorization });
+      else if (req.url === '/bad/user')
+        res.writeHead(200).end(`not json ${req.headers.authorization}`);
+      else if (req.url === '/shape/user') sendJson(res, 200, { kind: req.headers.authorization });
+      // '/slow' never answers
+    });
+    for (const path of ['/500', '/bad', '/shape', '/slow']) {
+      const client = new HubClient({ apiUrl: hub.url + path, token: TOKEN, timeoutMs: 150 });
+      await collect(client.tokenOwner());
+      await collect(client.tokenOwner(CALLER));
+      await client.close();
+    }
+    await hub.close();
+    const refused = new HubClient({ apiUrl: hub.url, token: TOKEN });
+    await collect(refused.tokenOwner(CALLER));
+    await refused.close();
+
+    expect(errors.map((e) => (e as HubError).code).sort()).toEqual(
+      [
+        ...Array(2).fill('hub_http_error'),
+        ...Array(4).fill('hub_bad_response'),
+        ...Array(2).fill('hub_timeout'),
+        'hub_unreachable',
+      ].sort(),
+    );
+    for (const error of errors) {
+      const text = `${String(error)} ${JSON.stringify(error)} ${inspect(error, { depth: 5 })}`;
+      expect(text).not.toContain(TOKEN);
+      expect(text).not.toContain(CALLER);
+    }
+  });
+});

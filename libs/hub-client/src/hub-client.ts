@@ -1,0 +1,117 @@
+import type { z } from 'zod';
+import { HubError } from './hub-error';
+import {
+  infoSchema,
+  tokenOwnerSchema,
+  userListSchema,
+  userPageSchema,
+  type HubUser,
+  type TokenOwner,
+} from './models';
+import {
+  isToken,
+  userQueryParams,
+  validateOptions,
+  type HubClientOptions,
+  type UserQuery,
+} from './options';
+import { HubTransport } from './transport';
+
+// JupyterHub 2.0+ answers list endpoints with {items, _pagination} only when asked this way.
+const PAGINATION_ACCEPT = 'application/jupyterhub-pagination+json';
+
+/** Typed JupyterHub REST API client (the calls the hub services need). */
+export class HubClient {
+  readonly #token: string;
+  readonly #transport: HubTransport;
+
+  constructor(options: HubClientOptions) {
+    const valid = validateOptions(options);
+    this.#token = valid.token;
+    this.#transport = new HubTransport(valid.apiUrl, valid.timeoutMs);
+  }
+
+  /** GET / : the hub's version (unauthenticated on the hub side). */
+  async info(): Promise<{ version: string }> {
+    const body = await this.#transport.getJson({ path: '/', token: this.#token });
+    return parseBody(infoSchema, body, '/');
+  }
+
+  /** GET /user with the given token (default: our own): who owns it and which scopes it has. */
+  async tokenOwner(token?: string): Promise<TokenOwner> {
+    const asking = token ?? this.#token;
+    if (!isToken(asking)) {
+      throw new TypeError('token must be a non-empty string of visible ASCII characters');
+    }
+    const body = await this.#transport.getJson({ path: '/user', token: asking });
+    return parseBody(tokenOwnerSchema, body, '/user');
+  }
+
+  /** Every user matching `query`, page by page (`query.limit` is the page size). */
+  async *listUsers(query: UserQuery = {}): AsyncGenerator<HubUser> {
+    const params = userQueryParams(query);
+    // users created or deleted while paging shift offsets; never report one twice
+    const seen = new Set<string>();
+    for (;;) {
+      const body = await this.#transport.getJson({
+        path: '/users',
+        query: params,
+        token: this.#token,
+        accept: PAGINATION_ACCEPT,
+      });
+      const page = parseBody(userPageSchema, body, '/users');
+      for (const user of page.items) {
+        if (seen.has(user.name)) continue;
+        seen.add(user.name);
+        yield user;
+      }
+      const next = page._pagination.next;
+      if (!next) return;
+      advance(params, next, page._pagination.offset);
+    }
+  }
+
+  /** GET /users without pagination: the legacy bare list, which the hub cuts at its max limit. */
+  async listUsersUnpaginated(query: UserQuery = {}): Promise<HubUser[]> {
+    const params = userQueryParams(query);
+    const body = await this.#transport.getJson({
+      path: '/users',
+      query: params,
+      token: this.#token,
+    });
+    return parseBody(userListSchema, body, '/users');
+  }
+
+  /** Closes the connection pool; pending calls finish first. */
+  close(): Promise<void> {
+    return this.#transport.close();
+  }
+}
+
+// Moves the query to the next page with the hub's own offset/limit (its `next.url` is built
+// from the public URL, which this client may not be able to reach). A page that does not move
+// forward would loop for ever, so it counts as a broken answer.
+function advance(params: URLSearchParams, next: { offset: number; limit: number }, offset: number) {
+  if (next.offset <= offset) {
+    throw new HubError(
+      'hub_bad_response',
+      `the hub's answer to GET /users: _pagination.next.offset ${next.offset} does not advance past ${offset}`,
+      '/users',
+    );
+  }
+  params.set('offset', String(next.offset));
+  params.set('limit', String(next.limit));
+}
+
+// Validates a hub answer; the message names the first offending field, e.g. items.3.servers..started.
+function parseBody<S extends z.ZodType>(schema: S, body: unknown, path: string): z.output<S> {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const [issue] = result.error.issues;
+  const where = issue?.path.length ? issue.path.map(String).join('.') : '(body)';
+  throw new HubError(
+    'hub_bad_response',
+    `the hub's answer to GET ${path} is malformed at ${where}: ${issue?.message ?? 'invalid'}`,
+    path,
+  );
+}

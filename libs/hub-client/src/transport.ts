@@ -1,0 +1,112 @@
+import { Agent, request } from 'undici';
+import type { Dispatcher } from 'undici';
+import { HubError } from './hub-error';
+
+// A hub page of 200 users with servers is well under 1 MiB; far beyond that the hub is broken.
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+export interface GetRequest {
+  /** API path, e.g. '/users' */
+  path: string;
+  query?: URLSearchParams;
+  token: string;
+  accept?: string;
+}
+
+/** GETs JSON from the hub over a keep-alive pool, mapping every failure to a HubError. */
+export class HubTransport {
+  // one pool for the client's life: the usage monitor pages through users every cycle
+  private readonly agent = new Agent({ keepAliveTimeout: 4_000, connections: 8 });
+
+  constructor(
+    private readonly apiUrl: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async getJson(req: GetRequest): Promise<unknown> {
+    const query = req.query?.size ? `?${req.query}` : '';
+    // one deadline covers connect, headers and body alike
+    const signal = AbortSignal.timeout(this.timeoutMs);
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(this.apiUrl + req.path + query, {
+        dispatcher: this.agent,
+        method: 'GET',
+        headers: {
+          authorization: `token ${req.token}`,
+          accept: req.accept ?? 'application/json',
+          'user-agent': 'pchub-hub-client',
+        },
+        signal,
+      });
+    } catch (error) {
+      throw this.transportError(error, signal, req.path);
+    }
+    if (response.statusCode < 200 || response.statusCode > 299) {
+      await response.body.dump().catch(() => undefined);
+      throw new HubError(
+        'hub_http_error',
+        `the hub answered ${response.statusCode} to GET ${req.path}`,
+        req.path,
+        response.statusCode,
+      );
+    }
+    const text = await this.readBody(response.body, signal, req.path);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new HubError(
+        'hub_bad_response',
+        `the hub's answer to GET ${req.path} is not JSON`,
+        req.path,
+      );
+    }
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+
+  // Reads the body with a size cap, under the same deadline as the request.
+  private async readBody(body: Dispatcher.ResponseData['body'], signal: AbortSignal, path: string) {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of body) {
+        size += (chunk as Buffer).length;
+        if (size > MAX_BODY_BYTES) {
+          body.destroy();
+          throw new HubError(
+            'hub_bad_response',
+            `the hub's answer to GET ${path} is larger than ${MAX_BODY_BYTES} bytes`,
+            path,
+          );
+        }
+        chunks.push(chunk as Buffer);
+      }
+    } catch (error) {
+      if (error instanceof HubError) throw error;
+      throw this.transportError(error, signal, path);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  // Names the failure by its error code only: undici errors never carry our headers, but
+  // keeping the original message out means no future change can leak the token through it.
+  private transportError(error: unknown, signal: AbortSignal, path: string): HubError {
+    if (signal.aborted) {
+      return new HubError(
+        'hub_timeout',
+        `the hub did not answer GET ${path} within ${this.timeoutMs} ms`,
+        path,
+      );
+    }
+    const code = (error as { code?: unknown })?.code;
+    const reason = typeof code === 'string' ? code : ((error as Error)?.name ?? 'unknown error');
+    return new HubError(
+      'hub_unreachable',
+      `cannot reach the hub for GET ${path} (${reason})`,
+      path,
+    );
+  }
+}

@@ -1,0 +1,14 @@
+export { callerOf, createHubAuth, type Caller, type HubAuth, type HubAuthOptions } from './auth';
+export {
+  env,
+  hubEnv,
+  loadConfig,
+  parseConfig,
+  serviceEnv,
+  type ConfigResult,
+  type ServiceEnv,
+} from './config';
+export { ServiceError } from './errors';
+export { createLogger, type Logger, type LoggerOptions } from './logger';
+export { runService } from './run';
+export { createService, type Service, type ServiceOptions } from './service';

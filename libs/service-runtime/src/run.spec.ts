@@ -1,0 +1,86 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { bundleFixture, runChild, type Bundle, type RunningChild } from './testing/child';
+import { createClient } from './testing/http';
+
+// runService owns signals and process.exit, so it runs in its own process, bundled like an app.
+describe('runService', () => {
+  let bundle: Bundle;
+  let child: RunningChild | undefined;
+  const http = createClient();
+
+  beforeAll(async () => {
+    bundle = await bundleFixture('run-child');
+  });
+  afterEach(() => {
+    child?.process.kill('SIGKILL');
+  });
+  afterAll(async () => {
+    await http.close();
+    bundle.dispose();
+  });
+
+  async function startChild(): Promise<string> {
+    child = runChild(bundle.file, {
+      HOST: '127.0.0.1',
+      PORT: '0',
+      JUPYTERHUB_SERVICE_PREFIX: 'services/f',
+    });
+    const listening = await child.waitForLog((line) => line.msg === 'listening');
+    return listening.url as string;
+  }
+
+  it('logs the URL it listens on and serves health there', async () => {
+    const url = await startChild();
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/services\/f\/$/);
+    await expect(http.call(`${url}health`)).resolves.toMatchObject({
+      status: 200,
+      body: { status: 'ok' },
+    });
+  });
+
+  it('on SIGTERM lets the in-flight request finish, runs hooks and exits 0', async () => {
+    const url = await startChild();
+    const slow = http.call(`${url}slow?ms=400`);
+    await sleep(100);
+    child?.process.kill('SIGTERM');
+    await expect(slow).resolves.toMatchObject({ status: 200, body: { done: true } });
+    expect(await child?.exited).toEqual({ code: 0, signal: null });
+    const messages = child
+      ?.stdout()
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { msg: string }).msg);
+    expect(messages).toEqual(['listening', 'shutting down', 'request', 'hook ran', 'stopped']);
+    expect(child?.stderr()).toBe('');
+  });
+
+  it('exits 0 on SIGINT too', async () => {
+    await startChild();
+    child?.process.kill('SIGINT');
+    expect(await child?.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('exits 1 at once on a second signal, in-flight request or not', async () => {
+    const url = await startChild();
+    const hung = http.call(`${url}slow?ms=60000`).catch((error: unknown) => error);
+    await sleep(100);
+    child?.process.kill('SIGTERM');
+    await child?.waitForLog((line) => line.msg === 'shutting down');
+    child?.process.kill('SIGTERM');
+    expect(await child?.exited).toEqual({ code: 1, signal: null });
+    expect(await hung).toBeInstanceOf(Error);
+    expect(child?.stdout()).toContain('"msg":"second signal: exiting now"');
+  });
+
+  it('exits 1 with a log line when it cannot listen', async () => {
+    const url = await startChild();
+    const port = new URL(url).port;
+    const second = runChild(bundle.file, { HOST: '127.0.0.1', PORT: port });
+    expect(await second.exited).toEqual({ code: 1, signal: null });
+    const line = await second.waitForLog((l) => l.msg === 'cannot listen');
+    expect(line).toMatchObject({
+      level: 'fatal',
+      err: expect.objectContaining({ code: 'EADDRINUSE' }),
+    });
+  });
+});

@@ -1,0 +1,42 @@
+import type { Service } from './service';
+
+/** Listens, then turns SIGTERM/SIGINT into a graceful close and exit 0 (a second one: exit 1). */
+export async function runService(service: Service): Promise<void> {
+  const { logger } = service;
+  // before listening: a signal that comes while starting must not kill the process mid-way
+  handleSignals(service);
+  let url: string;
+  try {
+    url = await service.listen();
+  } catch (error) {
+    logger.fatal({ err: error }, 'cannot listen');
+    process.exit(1);
+  }
+  logger.info({ url }, 'listening');
+}
+
+function handleSignals(service: Service): void {
+  const { logger } = service;
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    // an operator who asks twice wants it gone now, in-flight requests or not
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    service.close().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
