@@ -1,0 +1,26 @@
+import { env, hubEnv, serviceEnv } from '@pchub/service-runtime';
+import { telemetryEnv } from '@pchub/telemetry';
+
+/** Every variable user-lookup reads (DESIGN 3.5), validated at start. */
+export const configShape = {
+  ...serviceEnv,
+  ...hubEnv,
+  ...telemetryEnv,
+  // The hub token's rules fit any API token: required, trimmed (secret files end in a newline),
+  // visible ASCII only so it can travel in a header, and never quoted back in the error line.
+  PC_ID_TOKEN: hubEnv.JUPYTERHUB_API_TOKEN,
+  // A query or fragment would swallow the path the client appends to this base.
+  PC_ID_URL: env
+    .httpUrl('https://planetarycomputer.microsoft.com/id')
+    .refine(isPlainBase, { error: 'must be a base URL without credentials, query or fragment' }),
+  LOOKUP_CACHE_TTL_SECONDS: env.positiveNumber(600),
+  // A pc-id account created after a miss shows up within this time.
+  LOOKUP_MISS_TTL_SECONDS: env.positiveNumber(30),
+  UPSTREAM_DEADLINE_MS: env.positiveNumber(4000),
+};
+
+// Only reached with a valid http(s) URL: env.httpUrl has checked that first.
+function isPlainBase(raw: string): boolean {
+  const url = new URL(raw);
+  return !url.search && !url.hash && !url.username && !url.password;
+}

@@ -1,0 +1,3 @@
+export { UpstreamError, type UpstreamErrorCode } from './upstream-error';
+export { type LookupCacheOptions } from './options';
+export { LookupCache, type CacheOutcome } from './lookup-cache';

@@ -1,0 +1,83 @@
+import { UpstreamError } from '@pchub/lookup-cache';
+import { Agent, request } from 'undici';
+import {
+  describeNetworkError,
+  InvalidUserNameError,
+  upstreamError,
+  upstreamTimeout,
+} from './errors';
+import { type PcIdClientOptions, type ResolvedOptions, resolveOptions } from './options';
+import { parseUserRecord, type PcIdUser } from './user-record';
+import { encodeUserSegment, userNameProblem } from './user-name';
+
+// A user record is a few hundred bytes; anything far bigger is a misbehaving upstream, not data.
+const MAX_RESPONSE_BYTES = 64 * 1024;
+
+/** Client of the pc-id users API: a hub username to its pc-id account. */
+export class PcIdClient {
+  private readonly options: ResolvedOptions;
+  private readonly agent: Agent;
+
+  constructor(options: PcIdClientOptions) {
+    this.options = resolveOptions(options);
+    this.agent = new Agent({ maxResponseSize: MAX_RESPONSE_BYTES });
+  }
+
+  /**
+   * GET {baseUrl}/users/users/{name}/: the account, or null when pc-id has none (404).
+   * Throws InvalidUserNameError for a name that must not be sent, UpstreamError for anything else.
+   */
+  async findUser(name: string, signal?: AbortSignal): Promise<PcIdUser | null> {
+    const problem = userNameProblem(name);
+    if (problem !== undefined) throw new InvalidUserNameError(problem);
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    const bounded = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    try {
+      return await this.get(this.userUrl(name), bounded);
+    } catch (error) {
+      throw this.classify(error, bounded, timeout);
+    }
+  }
+
+  /** Closes pooled connections. */
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+
+  private userUrl(name: string): string {
+    return `${this.options.base}/users/users/${encodeUserSegment(name)}/`;
+  }
+
+  private async get(url: string, signal: AbortSignal): Promise<PcIdUser | null> {
+    const response = await request(url, {
+      method: 'GET',
+      headers: { authorization: `Token ${this.options.token}`, accept: 'application/json' },
+      signal,
+      dispatcher: this.agent,
+    });
+    if (response.statusCode === 200) return parseUserRecord(await response.body.text());
+    // Drain so the connection goes back to the pool.
+    await response.body.dump();
+    if (response.statusCode === 404) return null;
+    throw upstreamError(statusMessage(response.statusCode));
+  }
+
+  // Every failure leaves as an UpstreamError: a cancelled or expired request is a timeout, the rest errors.
+  private classify(error: unknown, bounded: AbortSignal, timeout: AbortSignal): UpstreamError {
+    // Checked first: undici rejects with the signal's reason, which may be the caller's own error.
+    if (timeout.aborted) {
+      return upstreamTimeout(`pc-id did not answer within ${this.options.timeoutMs} ms`);
+    }
+    if (bounded.aborted) return upstreamTimeout('the pc-id lookup was cancelled at its deadline');
+    if (error instanceof UpstreamError) return error;
+    return upstreamError(`pc-id request failed: ${describeNetworkError(error)}`);
+  }
+}
+
+// 401/403 mean our own token is wrong, which an operator must fix; say so without quoting it.
+function statusMessage(status: number): string {
+  if (status === 401 || status === 403) {
+    return `pc-id refused the lookup (HTTP ${status}): check the pc-id token`;
+  }
+  return `pc-id answered HTTP ${status}`;
+}
