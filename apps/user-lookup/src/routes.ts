@@ -30,7 +30,6 @@ export function registerRoutes(router: express.Router, deps: RouteDeps): void {
     answer(res, deps.directory, ownName(res)),
   );
   router.get('/metrics', auth.requireScope(METRICS_SCOPE), deps.metricsHandler);
-  router.use(undecodableName);
 }
 
 // A named parameter is one string; the array form only exists for wildcards, which we do not use.
@@ -99,9 +98,3 @@ async function lookUp(directory: UserDirectory, name: string) {
     throw new ServiceError(502, 'upstream_error', 'the pc-id lookup failed');
   }
 }
-
-// Express rejects a path parameter that is not valid percent-encoding with a bare URIError.
-const undecodableName: express.ErrorRequestHandler = (error: unknown, _req, _res, next) => {
-  if (!(error instanceof URIError)) return next(error);
-  next(new ServiceError(400, 'invalid_request', 'the user name is not valid percent-encoding'));
-};

@@ -78,6 +78,14 @@ function describeError(error: unknown): Described | undefined {
   if (error instanceof ServiceError) {
     return { status: error.status, code: error.code, message: error.message };
   }
+  // express rejects a path parameter that is not valid percent-encoding with a bare URIError
+  if (error instanceof URIError) {
+    return {
+      status: 400,
+      code: 'invalid_request',
+      message: 'a path parameter is not valid percent-encoding',
+    };
+  }
   const candidate = error as { type?: unknown; status?: unknown; expose?: unknown };
   const body = typeof candidate?.type === 'string' ? BODY_ERRORS[candidate.type] : undefined;
   if (body) return body(error as { limit?: number });

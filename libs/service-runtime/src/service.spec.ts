@@ -38,6 +38,9 @@ describe('a service under /services/x/', () => {
     service.router.get('/bug', () => {
       throw new Error('db exploded');
     });
+    service.router.get('/items/:id', (req, res) => {
+      res.json({ id: req.params['id'] });
+    });
     service.router.post('/echo', express.json({ limit: '16kb' }), (req, res) => {
       res.json({ got: req.body as unknown });
     });
@@ -77,6 +80,17 @@ describe('a service under /services/x/', () => {
     expect(answer).toMatchObject({
       status: 409,
       body: { error: { code: 'already_there', message: 'it exists' } },
+    });
+  });
+
+  it('answers a path parameter that is not valid percent-encoding with 400', async () => {
+    expect(await client.call(`${base}items/a%2Fb`)).toMatchObject({
+      status: 200,
+      body: { id: 'a/b' },
+    });
+    expect(await client.call(`${base}items/%E0%A4%A`)).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_request' } },
     });
   });
 
