@@ -1,0 +1,4 @@
+export { telemetryEnv } from './env';
+export type { TelemetryEnv } from './env';
+export { startTelemetry, TELEMETRY_FLUSH_TIMEOUT_MS } from './telemetry';
+export type { LogAttributes, LogRecordInput, Telemetry, TelemetryOptions } from './telemetry';
