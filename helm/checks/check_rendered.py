@@ -1,0 +1,126 @@
+"""Policy checks of the chart's rendered manifests; scripts/check-chart.sh runs it.
+
+usage: check_rendered.py CHART_DIR RENDERED_YAML...
+
+kubernetes-validate proves each object is well formed; this proves it is what the issue asks
+for: every service has its Deployment, Service, ServiceAccount and NetworkPolicy (and a
+PodDisruptionBudget when it has replicas), and every pod runs hardened (numeric non-root
+user, read-only root filesystem, no capabilities, no privilege escalation), with probes on
+/health, resources, and its hub token from a Secret; and the hub's ConfigMaps carry the
+chart's files byte for byte.
+Prints one line per check; exits 1 when anything failed.
+"""
+
+import sys
+from pathlib import Path
+
+import yaml
+
+SERVICES = ("usage-monitor", "spawn-webhook", "user-lookup")
+failures = []
+
+
+# One line per check, so a CI log shows what was checked, not only what failed.
+def report(ok, what, detail=""):
+    print(f"{'ok  ' if ok else 'FAIL'} {what}{': ' + detail if detail else ''}")
+    if not ok:
+        failures.append(what)
+
+
+# What a container must have to run as the issue requires (empty list when it does).
+def container_faults(container):
+    faults = []
+    security = container.get("securityContext", {})
+    if not isinstance(security.get("runAsUser"), int) or security["runAsUser"] == 0:
+        faults.append("runAsUser is not a numeric non-root user")
+    if security.get("runAsNonRoot") is not True:
+        faults.append("runAsNonRoot is not true")
+    if security.get("readOnlyRootFilesystem") is not True:
+        faults.append("root filesystem is writable")
+    if security.get("allowPrivilegeEscalation") is not False:
+        faults.append("privilege escalation allowed")
+    if security.get("capabilities", {}).get("drop") != ["ALL"]:
+        faults.append("capabilities not all dropped")
+    for probe in ("readinessProbe", "livenessProbe"):
+        path = container.get(probe, {}).get("httpGet", {}).get("path", "")
+        if not path.endswith("/health"):
+            faults.append(f"{probe} is not on /health")
+    resources = container.get("resources", {})
+    if not resources.get("requests") or "memory" not in resources.get("limits", {}):
+        faults.append("resources lack requests or a memory limit")
+    env = {e["name"]: e for e in container.get("env", [])}
+    token = env.get("JUPYTERHUB_API_TOKEN", {})
+    if "secretKeyRef" not in token.get("valueFrom", {}):
+        faults.append("JUPYTERHUB_API_TOKEN is not from a Secret")
+    for name in ("PC_ID_TOKEN", "APPLICATIONINSIGHTS_CONNECTION_STRING"):
+        if name in env and "value" in env[name]:
+            faults.append(f"{name} is a literal value, not from a Secret")
+    return faults
+
+
+# Pod-level settings every Deployment of ours needs.
+def pod_faults(pod):
+    faults = []
+    if pod.get("securityContext", {}).get("runAsNonRoot") is not True:
+        faults.append("pod runAsNonRoot is not true")
+    if pod.get("automountServiceAccountToken") is not False:
+        faults.append("service account token is mounted")
+    return faults
+
+
+# The ConfigMaps the hub mounts must hold exactly the chart's files (the hook, the templates).
+def check_hub_files(objects, chart_dir, label):
+    files = {"pre_spawn_hook.py": chart_dir / "files/hub/pre_spawn_hook.py"}
+    files.update({p.name: p for p in (chart_dir / "files/hub/templates").glob("*.html")})
+    rendered = {}
+    for (kind, _), doc in objects.items():
+        if kind == "ConfigMap":
+            rendered.update(doc.get("data") or {})
+    differ = [name for name, path in files.items() if rendered.get(name) != path.read_text("utf-8")]
+    report(not differ, f"{label}: hub ConfigMaps hold the chart's files unchanged", ", ".join(differ))
+
+
+def check_file(chart_dir, path):
+    docs = [d for d in yaml.safe_load_all(Path(path).read_text(encoding="utf-8")) if d]
+    objects = {(d["kind"], d["metadata"]["name"]): d for d in docs}
+    label = Path(path).stem
+    for service in SERVICES:
+        for kind in ("Deployment", "Service", "ServiceAccount", "NetworkPolicy"):
+            report((kind, service) in objects, f"{label}: {kind} {service} rendered")
+        deployment = objects.get(("Deployment", service))
+        if not deployment:
+            continue
+        replicas = deployment["spec"]["replicas"]
+        has_pdb = ("PodDisruptionBudget", service) in objects
+        what = f"{label}: {service} has a PodDisruptionBudget iff replicas > 1"
+        report(has_pdb == (replicas > 1), what)
+        pod = deployment["spec"]["template"]["spec"]
+        faults = pod_faults(pod)
+        for container in pod["containers"]:
+            faults += container_faults(container)
+        report(not faults, f"{label}: {service} pod is hardened", "; ".join(faults))
+    policies = [d for d in docs if d["kind"] == "NetworkPolicy"]
+    open_policies = [p["metadata"]["name"] for p in policies if not p["spec"].get("ingress")]
+    what = f"{label}: every NetworkPolicy names its ingress sources"
+    report(not open_policies, what, ", ".join(open_policies))
+    identity = objects.get(("ServiceAccount", "spawn-webhook"), {}).get("metadata", {})
+    report(
+        bool(identity.get("annotations", {}).get("azure.workload.identity/client-id")),
+        f"{label}: spawn-webhook's ServiceAccount names its workload identity",
+    )
+    check_hub_files(objects, chart_dir, label)
+
+
+def main(chart_dir, *paths):
+    for path in paths:
+        check_file(Path(chart_dir), path)
+    if failures:
+        print(f"{len(failures)} rendered-manifest check(s) failed")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 3:
+        sys.exit(__doc__)
+    sys.exit(main(*sys.argv[1:]))

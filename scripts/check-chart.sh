@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Checks the helm chart (helm/pchub) without a cluster and without the daskhub chart, whose
+# repository cannot be reached here: helm lint and helm template per deployment (staging,
+# prod), every rendered manifest through kubernetes-validate (strict, Kubernetes $KUBE_VERSION)
+# and our policy checks, the daskhub.jupyterhub values against the jupyterhub chart 4.4.0
+# schema, every Python snippet compiled and the hub's extraConfig run against the chart's
+# files, no secret in any values file, yamllint, and the chart's own guards refusing bad values.
+# Needs scripts/setup-tools.sh to have run. Exits non-zero on any finding.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+KUBE_VERSION=1.34.0
+helm=.tools/bin/helm
+tools_python=.tools/venv/bin/python
+hub_python=.tools/hub-5.5/bin/python
+chart=helm/pchub
+infra_outputs=helm/checks/infra-outputs.example.yaml
+# Upstream reference data lives beside the repo (../shared/reference), never copied into it.
+reference="${PCHUB_REFERENCE_DIR:-$root/../shared/reference}"
+[[ -d "$reference" ]] || reference=/work/shared/reference
+z2jh_schema="$reference/z2jh-4.4.0-values.schema.yaml"
+[[ -f "$z2jh_schema" ]] || { echo "missing $z2jh_schema (set PCHUB_REFERENCE_DIR)" >&2; exit 1; }
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# helm refuses to render a chart whose declared dependency is missing from charts/, and
+# daskhub cannot be fetched here. A copy of the chart gets an empty stand-in daskhub of the
+# declared version: the dependency stays declared and checked, and only our templates render.
+stage_chart() {
+  cp -r "$chart" "$work/pchub"
+  local version
+  version="$("$tools_python" -c 'import sys, yaml
+deps = yaml.safe_load(open(sys.argv[1]))["dependencies"]
+print(next(d["version"] for d in deps if d["name"] == "daskhub"))' "$chart/Chart.yaml")"
+  mkdir -p "$work/pchub/charts/daskhub"
+  printf 'apiVersion: v2\nname: daskhub\nversion: %s\ndescription: stand-in\n' "$version" \
+    > "$work/pchub/charts/daskhub/Chart.yaml"
+  echo "staged $chart with a stand-in daskhub $version"
+}
+
+# The values files of one render, in the order the deploy workflow passes them; "options"
+# is staging plus every optional value the deployments leave unset.
+values_args() {
+  local env="$1"
+  if [[ "$env" == options ]]; then
+    echo "-f $work/pchub/values-staging.yaml -f $infra_outputs -f helm/checks/options.example.yaml"
+  else
+    echo "-f $work/pchub/values-$env.yaml -f $infra_outputs"
+  fi
+}
+
+# helm lint + helm template + kubernetes-validate for one render.
+render_and_validate() {
+  local env="$1"
+  # shellcheck disable=SC2046 # values_args yields separate words on purpose
+  "$helm" lint --strict --kube-version "$KUBE_VERSION" --namespace "$env" "$work/pchub" $(values_args "$env")
+  # shellcheck disable=SC2046
+  "$helm" template pchub "$work/pchub" --namespace "$env" --kube-version "$KUBE_VERSION" \
+    $(values_args "$env") > "$work/rendered-$env.yaml"
+  echo "rendered $env: $(grep -c '^kind:' "$work/rendered-$env.yaml") objects"
+  .tools/venv/bin/kubernetes-validate --strict --kubernetes-version "$KUBE_VERSION" --quiet \
+    "$work/rendered-$env.yaml"
+  echo "kubernetes-validate --strict $KUBE_VERSION: rendered-$env.yaml ok"
+}
+
+# The chart's guards (templates/validate.yaml) must refuse values that break the hub wiring.
+expect_refused() {
+  local why="$1" message="$2"; shift 2
+  local output
+  # shellcheck disable=SC2046
+  if output="$("$helm" template pchub "$work/pchub" --kube-version "$KUBE_VERSION" \
+    $(values_args staging) "$@" 2>&1)"; then
+    echo "FAIL guard did not refuse: $why"; return 1
+  fi
+  if ! grep -qF -- "$message" <<<"$output"; then
+    echo "FAIL guard refused $why without saying: $message"; echo "$output" | tail -3; return 1
+  fi
+  echo "ok   guard refuses $why"
+}
+
+stage_chart
+for env in staging prod options; do
+  render_and_validate "$env"
+done
+
+"$tools_python" helm/checks/check_rendered.py "$chart" "$work"/rendered-*.yaml
+"$tools_python" helm/checks/check_values.py "$chart" "$z2jh_schema" \
+  "$infra_outputs" "$work"
+"$hub_python" helm/checks/check_hub_config.py "$chart" "$work"/staging.json "$work"/prod.json
+
+expect_refused "a hook token service without custom:spawn-environment:read" \
+  'must grant "custom:spawn-environment:read" to service "spawn-hook"' \
+  --set 'daskhub.jupyterhub.hub.loadRoles.spawn-hook.scopes={read:users}'
+expect_refused "an admin scope for the usage monitor" \
+  'must not hold the admin scope "admin:users"' \
+  --set 'daskhub.jupyterhub.hub.loadRoles.usage-monitor.scopes={list:users,read:servers,admin:users}'
+expect_refused "a usage-monitor url other than its Service" \
+  'hub.services.usage-monitor.url must be "http://usage-monitor:8000"' \
+  --set 'daskhub.jupyterhub.hub.services.usage-monitor.url=http://elsewhere:8000'
+expect_refused "a webhook URL other than the spawn-webhook Service" \
+  'SPAWN_WEBHOOK_URL must be' \
+  --set 'daskhub.jupyterhub.hub.extraEnv.SPAWN_WEBHOOK_URL=http://spawn-webhook:9000/'
+expect_refused "an unregistered user-lookup service" \
+  'must register "user-lookup"' \
+  --set 'daskhub.jupyterhub.hub.services.user-lookup=null'
+expect_refused "a missing custom scope definition" \
+  'custom_scopes must define "custom:pc-id-users:read"' \
+  --set 'daskhub.jupyterhub.hub.config.JupyterHub.custom_scopes.custom:pc-id-users:read=null'
+expect_refused "a spawn webhook without its workload identity" \
+  'spawnWebhook.workloadIdentity.clientId is empty' \
+  --set 'spawnWebhook.workloadIdentity.clientId='
+expect_refused "an env var the service does not read (values.schema.json)" \
+  'additional properties' \
+  --set 'userLookup.env.PC_ID_TOKEN=literal'
+
+.tools/venv/bin/yamllint --strict -c helm/checks/yamllint.yaml \
+  "$chart/Chart.yaml" "$chart"/values*.yaml helm/checks/*.yaml "$work"/rendered-*.yaml
+echo "yamllint: chart metadata, values files and rendered manifests ok"
+echo "chart checks passed"
