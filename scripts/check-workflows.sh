@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
-# Checks the GitHub Actions workflows with actionlint (syntax, expressions, job wiring, and
-# the run: scripts through shellcheck when it is installed).
+# Checks the GitHub Actions workflows with actionlint (syntax, expressions, job wiring) and
+# their run: scripts and our own shell scripts with shellcheck.
 # Needs scripts/setup-tools.sh to have run. Exits non-zero on any finding.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
 workflows=(.github/workflows/*.yml)
-.tools/bin/actionlint "${workflows[@]}"
-if command -v shellcheck > /dev/null; then
-  echo "actionlint (with shellcheck): ${workflows[*]} ok"
-else
-  echo "actionlint (shellcheck not installed, run: scripts unchecked): ${workflows[*]} ok"
-fi
+shellcheck=.tools/venv/bin/shellcheck
+.tools/bin/actionlint -shellcheck "$shellcheck" "${workflows[@]}"
+echo "actionlint with shellcheck: ${workflows[*]} ok"
+"$shellcheck" scripts/*.sh helm/scripts/*.sh .ci/run
+echo "shellcheck: scripts ok"

@@ -3,7 +3,7 @@
 # earlier one fails, so one run reports every failure; the exit status is non-zero
 # when any stage failed.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false CI="${CI:-true}"
 
 failed=()
@@ -26,6 +26,7 @@ if ! bash scripts/setup-tools.sh; then
   exit 1
 fi
 
+# shellcheck disable=SC2016 # expanded by the inner shell, under npm's PATH
 stage "node version is 24" bash -c '[[ "$(node --version)" == v24.* ]]'
 stage "format" npx prettier --check .
 stage "lint, typecheck, unit tests, build" \
