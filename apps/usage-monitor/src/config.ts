@@ -1,0 +1,58 @@
+import { env, hubEnv, loadConfig, serviceEnv } from '@pchub/service-runtime';
+import { telemetryEnv } from '@pchub/telemetry';
+import { z } from 'zod';
+
+// setTimeout cannot wait longer than 2^31-1 ms; a day between polls is already useless.
+const MAX_INTERVAL_SECONDS = 86_400;
+// the hub client's own ceiling
+const MAX_TIMEOUT_SECONDS = 3_600;
+const MAX_PROFILES = 1_000;
+const MAX_ENVIRONMENT_LENGTH = 64;
+
+// A label value: printable, short. Helm renders an unset value as '', which means the default.
+const environmentLabel = z
+  .string()
+  .optional()
+  .transform((raw, ctx) => {
+    const value = raw?.trim().toLowerCase() ?? '';
+    if (value === '') return 'none';
+    if (value.length > MAX_ENVIRONMENT_LENGTH || !/^[\x21-\x7e]+$/.test(value)) {
+      ctx.addIssue(`must be at most ${MAX_ENVIRONMENT_LENGTH} visible ASCII characters`);
+      return z.NEVER;
+    }
+    return value;
+  });
+
+const atMost = (max: number, defaultValue: number) =>
+  env.positiveNumber(defaultValue).refine((value) => value <= max, {
+    message: `must be a positive number of at most ${max}`,
+  });
+
+const profileBudget = env
+  .positiveNumber(100)
+  .refine((value) => Number.isInteger(value) && value <= MAX_PROFILES, {
+    message: `must be an integer from 1 to ${MAX_PROFILES}`,
+  });
+
+/** Every variable the monitor reads (DESIGN 3.1, 3.3). */
+export const monitorEnv = {
+  ...serviceEnv,
+  ...hubEnv,
+  ...telemetryEnv,
+  /** `environment` label of every metric and session record */
+  JUPYTERHUB_ENVIRONMENT: environmentLabel,
+  MONITOR_INTERVAL_SECONDS: atMost(MAX_INTERVAL_SECONDS, 60),
+  /** per hub request (one page), not per cycle */
+  MONITOR_REQUEST_TIMEOUT_SECONDS: atMost(MAX_TIMEOUT_SECONDS, 10),
+  /** GET metrics needs a token with read:metrics unless false */
+  MONITOR_METRICS_AUTH: env.flag(true),
+  /** distinct profile labels kept before the rest count as `other` */
+  MONITOR_MAX_PROFILES: profileBudget,
+};
+
+export type MonitorConfig = z.infer<z.ZodObject<typeof monitorEnv>>;
+
+/** Reads the environment, or exits 2 with one line naming the bad variable. */
+export function loadMonitorConfig(source: NodeJS.ProcessEnv = process.env): MonitorConfig {
+  return loadConfig(monitorEnv, source);
+}

@@ -1,0 +1,228 @@
+import { HubClient, HubError } from '@pchub/hub-client';
+import { Poller, type PollListener } from './poller';
+import type { UsageCounts } from './usage';
+import type { EndedSession } from './sessions';
+import { SessionTracker } from './sessions';
+import { startFakeHub, type FakeHub } from './testing/fake-hub';
+import { population } from './testing/population';
+import { ProfileLabels } from './usage';
+
+const TOKEN = 'monitor-token-0123456789';
+
+interface Recorded {
+  successes: { counts: UsageCounts; ended: EndedSession[] }[];
+  failures: unknown[];
+}
+
+let hub: FakeHub;
+let client: HubClient;
+let poller: Poller | undefined;
+
+beforeEach(async () => {
+  hub = await startFakeHub(TOKEN);
+  client = new HubClient({ apiUrl: hub.apiUrl, token: TOKEN, timeoutMs: 300 });
+});
+
+afterEach(async () => {
+  poller?.stop();
+  await poller?.idle();
+  poller = undefined;
+  await client.close();
+  await hub.close();
+});
+
+function startPoller(intervalMs = 20, listener?: Partial<PollListener>) {
+  const recorded: Recorded = { successes: [], failures: [] };
+  poller = new Poller({
+    source: client,
+    intervalMs,
+    labels: new ProfileLabels(50),
+    tracker: new SessionTracker(),
+    listener: {
+      cycleSucceeded: (r) => {
+        recorded.successes.push(r);
+        listener?.cycleSucceeded?.(r);
+      },
+      cycleFailed: (r) => {
+        recorded.failures.push(r.error);
+        listener?.cycleFailed?.(r);
+      },
+    },
+    onListenerError: () => undefined,
+  });
+  poller.start();
+  return recorded;
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+function profiles(counts: UsageCounts | null | undefined) {
+  return Object.fromEntries(counts?.serversByProfile ?? []);
+}
+
+describe('Poller', () => {
+  it('reads every page of active users, one request per page', async () => {
+    hub.users = population(450);
+    const recorded = startPoller(10_000);
+    await waitFor(() => recorded.successes.length === 1);
+    const counts = recorded.successes[0]!.counts;
+    expect(counts.activeUsers).toBe(450);
+    expect(profiles(counts)).toEqual({
+      'cpu-small': 90,
+      'cpu-large': 90,
+      'gpu-pytorch': 90 + 45,
+      'gpu-tensorflow': 90,
+      none: 90,
+    });
+    expect(hub.userRequests).toBe(3);
+    expect(poller?.latest).toBe(counts);
+  });
+
+  it('ends sessions of servers that stay gone, with the servers own start', async () => {
+    const started = '2024-05-01T10:00:00Z';
+    hub.users = [
+      { name: 'ada', servers: [{ name: '', started, profile: 'cpu-small' }] },
+      { name: 'bob', servers: [{ name: 'lab', started, profile: 'gpu-pytorch' }] },
+    ];
+    const recorded = startPoller();
+    await waitFor(() => recorded.successes.length >= 1);
+    hub.users = [hub.users[0]!];
+    await waitFor(() => recorded.successes.some((s) => s.ended.length > 0));
+    const ended = recorded.successes.flatMap((s) => s.ended);
+    expect(ended).toEqual([
+      expect.objectContaining({ user: 'bob', serverName: 'lab', profile: 'gpu-pytorch' }),
+    ]);
+    expect(ended[0]!.startedMs).toBe(Date.parse(started));
+    expect(profiles(recorded.successes.at(-1)!.counts)).toEqual({ 'cpu-small': 1 });
+  });
+
+  it('commits nothing when a page fails halfway, and recovers on the next good cycle', async () => {
+    hub.users = population(450);
+    const recorded = startPoller();
+    await waitFor(() => recorded.successes.length >= 1);
+    const good = poller!.latest;
+    // the users of pages 2 and 3 vanish from a listing that breaks at page 2
+    let failing = true;
+    hub.faultFor = (page) =>
+      failing && page.offset === 200 ? { kind: 'status', status: 500 } : undefined;
+    await waitFor(() => recorded.failures.length >= 3);
+    expect(poller!.latest).toBe(good);
+    expect(recorded.failures[0]).toMatchObject({ code: 'hub_http_error', status: 500 });
+    failing = false;
+    const before = recorded.successes.length;
+    await waitFor(() => recorded.successes.length > before + 2);
+    expect(recorded.successes.flatMap((s) => s.ended)).toEqual([]);
+    expect(poller!.latest?.activeUsers).toBe(450);
+  });
+
+  it('rides out a user stopping mid-listing: the one skipped at the page boundary does not end', async () => {
+    const everyone = population(450);
+    hub.users = everyone;
+    const recorded = startPoller();
+    await waitFor(() => recorded.successes.length >= 1);
+    const before = recorded.successes.length;
+    let shiftedAt = -1;
+    // user 10 (page 1, already served) stops before page 2 is fetched: user 200 moves to page 1
+    hub.faultFor = (page) => {
+      if (shiftedAt < 0 && page.offset === 200) {
+        shiftedAt = recorded.successes.length;
+        hub.users = everyone.filter((_, i) => i !== 10);
+      }
+      return undefined;
+    };
+    await waitFor(() => shiftedAt >= 0 && recorded.successes.length >= shiftedAt + 4);
+    // the shifted listing still had user 10 (page 1) and missed user 200: 449 either way
+    expect(recorded.successes[shiftedAt]!.counts.activeUsers).toBe(449);
+    expect(recorded.successes.at(-1)!.counts.activeUsers).toBe(449);
+    const ended = recorded.successes.slice(before).flatMap((s) => s.ended);
+    expect(ended.map((e) => `${e.user}/${e.serverName}`).sort()).toEqual([
+      'user-000010@example.org/',
+      'user-000010@example.org/dask',
+    ]);
+  });
+
+  it.each([
+    ['a timeout', { kind: 'hang' } as const, 'hub_timeout'],
+    ['malformed JSON', { kind: 'malformed' } as const, 'hub_bad_response'],
+    ['an answer of the wrong shape', { kind: 'bad-schema' } as const, 'hub_bad_response'],
+    ['a 503', { kind: 'status', status: 503 } as const, 'hub_http_error'],
+  ])('counts %s as a failed cycle and keeps the last counts', async (_name, fault, code) => {
+    hub.users = population(10);
+    const recorded = startPoller();
+    await waitFor(() => recorded.successes.length >= 1);
+    hub.faultFor = () => fault;
+    await waitFor(() => recorded.failures.length >= 1);
+    expect(recorded.failures[0]).toBeInstanceOf(HubError);
+    expect(recorded.failures[0]).toMatchObject({ code });
+    expect(poller!.latest?.activeUsers).toBe(10);
+    hub.faultFor = () => undefined;
+    const before = recorded.successes.length;
+    await waitFor(() => recorded.successes.length > before);
+  });
+
+  it('never overlaps cycles: a hanging hub gets one request per timeout, not per interval', async () => {
+    hub.users = population(10);
+    hub.faultFor = () => ({ kind: 'hang' });
+    const recorded = startPoller(1);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // 300 ms client timeout: about 5 cycles in 1.5 s, where overlapping ticks would be ~1500
+    expect(hub.userRequests).toBeGreaterThanOrEqual(2);
+    expect(hub.userRequests).toBeLessThanOrEqual(6);
+    expect(recorded.failures.length).toBeLessThanOrEqual(hub.userRequests);
+  });
+
+  it('keeps polling when the hub is down at start, then picks it up', async () => {
+    const port = Number(new URL(hub.apiUrl).port);
+    await hub.close();
+    const recorded = startPoller();
+    await waitFor(() => recorded.failures.length >= 2);
+    expect(recorded.failures[0]).toMatchObject({ code: 'hub_unreachable' });
+    expect(poller!.latest).toBeNull();
+    hub = await startFakeHub(TOKEN, port);
+    hub.users = population(3);
+    await waitFor(() => recorded.successes.length >= 1);
+    expect(poller!.latest?.activeUsers).toBe(3);
+  });
+
+  it('goes on polling when a listener throws', async () => {
+    hub.users = population(3);
+    const recorded = startPoller(10, {
+      cycleSucceeded: () => {
+        throw new Error('listener bug');
+      },
+    });
+    await waitFor(() => recorded.successes.length >= 3);
+  });
+
+  it('stops sending requests once stopped', async () => {
+    hub.users = population(3);
+    const recorded = startPoller(10);
+    await waitFor(() => recorded.successes.length >= 1);
+    poller!.stop();
+    await poller!.idle();
+    const requests = hub.userRequests;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(hub.userRequests).toBe(requests);
+  });
+
+  it('rejects an interval setTimeout cannot honour', () => {
+    const make = (intervalMs: number) =>
+      new Poller({
+        source: client,
+        intervalMs,
+        labels: new ProfileLabels(5),
+        tracker: new SessionTracker(),
+        listener: { cycleSucceeded: () => undefined, cycleFailed: () => undefined },
+        onListenerError: () => undefined,
+      });
+    expect(() => make(0)).toThrow('intervalMs must be a positive number of at most 2147483647');
+    expect(() => make(2 ** 31)).toThrow('intervalMs must be a positive number of at most');
+    expect(() => make(Number.NaN)).toThrow('intervalMs must be a positive number of at most');
+  });
+});

@@ -1,0 +1,205 @@
+import { expectNoSecrets, startApp, type AppProcess } from '@pchub/test-support';
+import { startFakeHub, type FakeHub } from './testing/fake-hub';
+import { population } from './testing/population';
+import { parseSamples, seriesOf } from './testing/prometheus-text';
+import { waitFor } from './testing/wait';
+
+// The production bundle against a fake paged hub: the app's own process, env and HTTP.
+jest.setTimeout(60_000);
+
+const TOKEN = 'monitor-service-token-7f3a9c';
+const READER_TOKEN = 'metrics-reader-token-51be02';
+const STRANGER_TOKEN = 'no-scope-token-0c9d41';
+const PREFIX = '/services/usage-monitor/';
+
+let hub: FakeHub;
+let app: AppProcess | undefined;
+
+beforeEach(async () => {
+  hub = await startFakeHub(TOKEN);
+});
+
+afterEach(async () => {
+  const output = app?.output() ?? '';
+  const status = await app?.stop();
+  app = undefined;
+  await hub.close();
+  expectNoSecrets(output, [TOKEN, READER_TOKEN, STRANGER_TOKEN]);
+  if (status) expect(status).toEqual({ code: 0, signal: null });
+});
+
+function startMonitor(env: Record<string, string> = {}) {
+  return startApp('usage-monitor', {
+    JUPYTERHUB_API_URL: hub.apiUrl,
+    JUPYTERHUB_API_TOKEN: TOKEN,
+    JUPYTERHUB_SERVICE_PREFIX: PREFIX,
+    JUPYTERHUB_ENVIRONMENT: 'Test',
+    MONITOR_INTERVAL_SECONDS: '0.2',
+    MONITOR_METRICS_AUTH: 'false',
+    ...env,
+  });
+}
+
+async function scrape(token?: string): Promise<Map<string, number>> {
+  const headers: Record<string, string> = token ? { authorization: `token ${token}` } : {};
+  const response = await fetch(`${app!.url}metrics`, { headers });
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+  return parseSamples(await response.text());
+}
+
+const polls = (samples: Map<string, number>, outcome: 'success' | 'failure') =>
+  samples.get(`pchub_monitor_polls_total{outcome="${outcome}"}`) ?? 0;
+
+/** Waits until the monitor has counted `count` more polls of `outcome` than `after`. */
+async function pollsReach(outcome: 'success' | 'failure', count: number) {
+  return waitFor(`${count} ${outcome} polls`, async () => {
+    const samples = await scrape();
+    return polls(samples, outcome) >= count ? samples : undefined;
+  });
+}
+
+function sessionEndedLines() {
+  return app!.logLines().filter((line) => line['msg'] === 'session_ended');
+}
+
+describe('usage-monitor service', () => {
+  it('exposes the contract metrics by profile and environment, named servers included', async () => {
+    hub.users = population(450);
+    app = await startMonitor();
+    const samples = await pollsReach('success', 1);
+    expect(seriesOf(samples, 'pchub_active_servers')).toEqual({
+      'pchub_active_servers{profile="none",environment="test"}': 90,
+      'pchub_active_servers{profile="cpu-small",environment="test"}': 90,
+      'pchub_active_servers{profile="gpu-pytorch",environment="test"}': 135,
+      'pchub_active_servers{profile="cpu-large",environment="test"}': 90,
+      'pchub_active_servers{profile="gpu-tensorflow",environment="test"}': 90,
+    });
+    expect(seriesOf(samples, 'pchub_active_users')).toEqual({
+      'pchub_active_users{environment="test"}': 450,
+    });
+    expect(polls(samples, 'failure')).toBe(0);
+    expect(samples.get('pchub_monitor_poll_duration_seconds_count')).toBeGreaterThanOrEqual(1);
+    expect(samples.get('pchub_monitor_poll_duration_seconds_bucket{le="+Inf"}')).toBe(
+      samples.get('pchub_monitor_poll_duration_seconds_count'),
+    );
+  });
+
+  it('ends a stopped server with one session_ended record and histogram sample; its profile reads 0', async () => {
+    const started = '2024-05-01T10:00:00Z';
+    hub.users = [
+      { name: 'ada@example.org', servers: [{ name: '', started, profile: 'cpu-small' }] },
+      { name: 'bob@example.org', servers: [{ name: 'lab', started, profile: 'gpu-pytorch' }] },
+    ];
+    app = await startMonitor();
+    await pollsReach('success', 1);
+    hub.users = [hub.users[0]!];
+    const [line] = await waitFor('session_ended', () =>
+      sessionEndedLines().length ? sessionEndedLines() : undefined,
+    );
+    expect(line).toMatchObject({
+      level: 'info',
+      event: 'session_ended',
+      user: 'bob@example.org',
+      server_name: 'lab',
+      profile: 'gpu-pytorch',
+      environment: 'test',
+      started: '2024-05-01T10:00:00.000Z',
+    });
+    const ended = Date.parse(line!['ended'] as string);
+    expect(line!['duration_seconds']).toBeCloseTo((ended - Date.parse(started)) / 1000, 3);
+    // the stop was noticed within a few cycles of the change
+    expect(Date.now() - ended).toBeLessThan(5_000);
+
+    const samples = await scrape();
+    expect(
+      samples.get('pchub_session_duration_seconds_count{profile="gpu-pytorch",environment="test"}'),
+    ).toBe(1);
+    expect(
+      samples.get('pchub_session_duration_seconds_sum{profile="gpu-pytorch",environment="test"}'),
+    ).toBeCloseTo(line!['duration_seconds'] as number, 3);
+    expect(
+      samples.get(
+        'pchub_session_duration_seconds_bucket{profile="gpu-pytorch",environment="test",le="+Inf"}',
+      ),
+    ).toBe(1);
+    expect(seriesOf(samples, 'pchub_active_servers')).toEqual({
+      'pchub_active_servers{profile="cpu-small",environment="test"}': 1,
+      'pchub_active_servers{profile="gpu-pytorch",environment="test"}': 0,
+    });
+    // exactly one record however many cycles ran since
+    await pollsReach('success', polls(samples, 'success') + 3);
+    expect(sessionEndedLines()).toHaveLength(1);
+  });
+
+  it('counts failed cycles, keeps the last good gauges and recovers, for every kind of fault', async () => {
+    hub.users = population(450);
+    app = await startMonitor({ MONITOR_REQUEST_TIMEOUT_SECONDS: '0.3' });
+    let samples = await pollsReach('success', 1);
+    const good = seriesOf(samples, 'pchub_active_servers');
+    const faults = [
+      { kind: 'status', status: 500 },
+      { kind: 'status', status: 502 },
+      { kind: 'hang' },
+      { kind: 'malformed' },
+      { kind: 'bad-schema' },
+    ] as const;
+    for (const fault of faults) {
+      const failures = polls(samples, 'failure');
+      hub.faultFor = () => fault;
+      samples = await pollsReach('failure', failures + 1);
+      expect(seriesOf(samples, 'pchub_active_servers')).toEqual(good);
+      expect(samples.get('pchub_active_users{environment="test"}')).toBe(450);
+    }
+    // the last page fails: the users on the pages that did arrive must not count alone
+    hub.faultFor = (page) => (page.offset === 400 ? { kind: 'status', status: 500 } : undefined);
+    hub.users = population(450).slice(0, 420);
+    samples = await pollsReach('failure', polls(samples, 'failure') + 1);
+    expect(samples.get('pchub_active_users{environment="test"}')).toBe(450);
+    hub.faultFor = () => undefined;
+    samples = await pollsReach('success', polls(samples, 'success') + 1);
+    expect(samples.get('pchub_active_users{environment="test"}')).toBe(420);
+
+    const warnings = app.logLines().filter((l) => l['level'] === 'warn');
+    expect(new Set(warnings.map((l) => l['code']))).toEqual(
+      new Set(['hub_http_error', 'hub_timeout', 'hub_bad_response']),
+    );
+    expect(app.logLines().some((l) => l['code'] === 'poll_recovered')).toBe(true);
+  });
+
+  it('starts while the hub is down, serves health, and picks the hub up when it comes', async () => {
+    const port = Number(new URL(hub.apiUrl).port);
+    await hub.close();
+    app = await startMonitor();
+    const health = await fetch(`${app.url}health`);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const samples = await pollsReach('failure', 2);
+    expect(seriesOf(samples, 'pchub_active_users')).toEqual({});
+    expect(app.logLines().find((l) => l['level'] === 'warn')).toMatchObject({
+      code: 'hub_unreachable',
+    });
+    hub = await startFakeHub(TOKEN, port);
+    hub.users = population(7);
+    const after = await pollsReach('success', 1);
+    expect(after.get('pchub_active_users{environment="test"}')).toBe(7);
+  });
+
+  it('guards metrics with read:metrics by default, as the hub guards its own', async () => {
+    hub.owners.set(READER_TOKEN, { kind: 'service', name: 'prometheus', scopes: ['read:metrics'] });
+    hub.owners.set(STRANGER_TOKEN, { kind: 'user', name: 'eve', scopes: ['read:users:name'] });
+    hub.users = population(3);
+    app = await startMonitor({ MONITOR_METRICS_AUTH: '' });
+    const url = `${app.url}metrics`;
+    expect((await fetch(url)).status).toBe(401);
+    const forbidden = await fetch(url, { headers: { authorization: `token ${STRANGER_TOKEN}` } });
+    expect(forbidden.status).toBe(403);
+    expect(await forbidden.json()).toMatchObject({ error: { code: 'forbidden' } });
+    const samples = await waitFor('a first poll', async () => {
+      const response = await fetch(url, { headers: { authorization: `Bearer ${READER_TOKEN}` } });
+      expect(response.status).toBe(200);
+      const parsed = parseSamples(await response.text());
+      return polls(parsed, 'success') >= 1 ? parsed : undefined;
+    });
+    expect(samples.get('pchub_active_users{environment="test"}')).toBe(3);
+  });
+});

@@ -1,0 +1,204 @@
+import { parseHubTimestamp } from '@pchub/hub-client';
+import { SessionTracker } from './sessions';
+import { hubUser, type ServerSketch } from './testing/hub-users';
+import { Listing, ProfileLabels } from './usage';
+
+const T0 = Date.parse('2024-05-01T10:00:00Z');
+const MINUTE = 60_000;
+
+/** Sessions fed with listings built from sketches. */
+class Feed {
+  readonly tracker = new SessionTracker();
+  constructor(readonly labels = new ProfileLabels(50)) {}
+
+  /** Commits one complete listing taken at `at`; a user may appear more than once. */
+  commit(at: number, users: [string, ServerSketch[]][] | Record<string, ServerSketch[]>) {
+    const listing = new Listing();
+    const entries = Array.isArray(users) ? users : Object.entries(users);
+    for (const [name, servers] of entries) listing.addUser(hubUser(name, servers));
+    return this.tracker.commit(listing, this.labels, at);
+  }
+
+  /** The sessions a listing at `at` ended. */
+  update(at: number, users: Record<string, ServerSketch[]>) {
+    return this.commit(at, users).ended;
+  }
+
+  get size() {
+    return this.tracker.size;
+  }
+}
+
+describe('SessionTracker counts', () => {
+  it('counts servers by profile, named servers and several servers of one user included', () => {
+    const { counts } = new Feed().commit(T0, {
+      ada: [{ profile: 'cpu' }, { name: 'gpu-box', profile: 'gpu' }],
+      bob: [
+        { name: 'a', profile: 'cpu' },
+        { name: 'b', profile: 'cpu' },
+      ],
+      cy: [{}],
+    });
+    expect(Object.fromEntries(counts.serversByProfile)).toEqual({ cpu: 3, gpu: 1, none: 1 });
+    expect(counts.activeUsers).toBe(3);
+  });
+
+  it('does not count a user whose servers are all stopped', () => {
+    const { counts } = new Feed().commit(T0, {
+      ada: [{ stopped: true, profile: 'cpu' }],
+      bob: [{ profile: 'cpu' }, { name: 'old', stopped: true, profile: 'gpu' }],
+    });
+    expect(Object.fromEntries(counts.serversByProfile)).toEqual({ cpu: 1 });
+    expect(counts.activeUsers).toBe(1);
+  });
+
+  it('counts a user listed on two pages once (a server started between the page fetches)', () => {
+    const ada: ServerSketch[] = [{ profile: 'cpu' }, { name: 'x', profile: 'gpu' }];
+    const feed = new Feed();
+    const { counts } = feed.commit(T0, [
+      ['ada', ada],
+      ['bob', [{ profile: 'cpu' }]],
+      ['ada', ada],
+    ]);
+    expect(Object.fromEntries(counts.serversByProfile)).toEqual({ cpu: 2, gpu: 1 });
+    expect(counts.activeUsers).toBe(2);
+    expect(feed.size).toBe(3);
+  });
+
+  it('counts servers past the profile budget under other', () => {
+    const feed = new Feed(new ProfileLabels(2));
+    const { counts } = feed.commit(T0, { a: [{ profile: 'x' }], b: [{ profile: 'y' }], c: [{}] });
+    expect(Object.fromEntries(counts.serversByProfile)).toEqual({ x: 1, y: 1, other: 1 });
+  });
+
+  it('registers profiles only when a listing is committed', () => {
+    const labels = new ProfileLabels(50);
+    new Listing().addUser(hubUser('ada', [{ profile: 'never-committed' }]));
+    expect([...labels.labels()]).toEqual([]);
+  });
+});
+
+describe('SessionTracker sessions', () => {
+  it('ends a stopped server after a second listing confirms it, dated at the first miss', () => {
+    const tracker = new Feed();
+    const started = new Date(T0);
+    expect(tracker.update(T0 + MINUTE, { ada: [{ started, profile: 'cpu' }] })).toEqual([]);
+    expect(tracker.update(T0 + 2 * MINUTE, {})).toEqual([]);
+    expect(tracker.update(T0 + 3 * MINUTE, {})).toEqual([
+      {
+        user: 'ada',
+        serverName: '',
+        profile: 'cpu',
+        startedMs: T0,
+        endedMs: T0 + 2 * MINUTE,
+        durationSeconds: 120,
+      },
+    ]);
+    expect(tracker.size).toBe(0);
+  });
+
+  it('does not end a session for a server skipped by one listing (offset shift between pages)', () => {
+    const tracker = new Feed();
+    const ada = [{ name: 'lab', started: new Date(T0) }];
+    tracker.update(T0 + MINUTE, { ada });
+    expect(tracker.update(T0 + 2 * MINUTE, {})).toEqual([]);
+    expect(tracker.update(T0 + 3 * MINUTE, { ada })).toEqual([]);
+    // the miss is forgotten: a later real stop is dated at its own first miss
+    expect(tracker.update(T0 + 4 * MINUTE, {})).toEqual([]);
+    const [ended] = tracker.update(T0 + 5 * MINUTE, {});
+    expect(ended).toMatchObject({
+      serverName: 'lab',
+      endedMs: T0 + 4 * MINUTE,
+      durationSeconds: 240,
+    });
+  });
+
+  it('ends the old session at once when started changed (stopped and started between cycles)', () => {
+    const tracker = new Feed();
+    tracker.update(T0 + MINUTE, { ada: [{ started: new Date(T0), profile: 'cpu' }] });
+    const restart = new Date(T0 + 90_000);
+    const ended = tracker.update(T0 + 2 * MINUTE, { ada: [{ started: restart, profile: 'gpu' }] });
+    expect(ended).toEqual([
+      expect.objectContaining({ profile: 'cpu', startedMs: T0, endedMs: T0 + 2 * MINUTE }),
+    ]);
+    expect(tracker.size).toBe(1);
+    tracker.update(T0 + 3 * MINUTE, {});
+    const [second] = tracker.update(T0 + 4 * MINUTE, {});
+    expect(second).toMatchObject({
+      profile: 'gpu',
+      startedMs: restart.getTime(),
+      durationSeconds: 90,
+    });
+  });
+
+  it('keeps the true start of servers already running when the monitor starts', () => {
+    const tracker = new Feed();
+    const started = new Date(T0 - 5 * 3600_000);
+    tracker.update(T0, { ada: [{ started }] });
+    tracker.update(T0 + MINUTE, {});
+    const [ended] = tracker.update(T0 + 2 * MINUTE, {});
+    expect(ended?.durationSeconds).toBe(5 * 3600 + 60);
+  });
+
+  it('tracks named servers and several servers of one user separately', () => {
+    const tracker = new Feed();
+    const servers = [{}, { name: 'a' }, { name: 'b' }];
+    tracker.update(T0 + MINUTE, { ada: servers, bob: [{ name: 'a' }] });
+    expect(tracker.size).toBe(4);
+    tracker.update(T0 + 2 * MINUTE, { ada: [{}, { name: 'b' }], bob: [{ name: 'a' }] });
+    const ended = tracker.update(T0 + 3 * MINUTE, {
+      ada: [{}, { name: 'b' }],
+      bob: [{ name: 'a' }],
+    });
+    expect(ended.map((e) => [e.user, e.serverName])).toEqual([['ada', 'a']]);
+    expect(tracker.size).toBe(3);
+  });
+
+  it('measures durations exactly when timestamps have no fractional seconds', () => {
+    const tracker = new Feed();
+    const started = parseHubTimestamp('2024-05-01T10:00:00Z');
+    const fractional = parseHubTimestamp('2024-05-01T10:00:00.250000Z');
+    tracker.update(T0 + MINUTE, { ada: [{ started }], bob: [{ started: fractional }] });
+    tracker.update(T0 + 2 * MINUTE, {});
+    const ended = tracker.update(T0 + 3 * MINUTE, {});
+    expect(ended.map((e) => e.durationSeconds)).toEqual([120, 119.75]);
+  });
+
+  it('starts a server without started at its first sighting and adopts started when it comes', () => {
+    const tracker = new Feed();
+    tracker.update(T0 + MINUTE, { ada: [{ started: null }] });
+    tracker.update(T0 + 2 * MINUTE, { ada: [{ started: new Date(T0 + 30_000) }] });
+    tracker.update(T0 + 3 * MINUTE, {});
+    const [ended] = tracker.update(T0 + 4 * MINUTE, {});
+    expect(ended).toMatchObject({ startedMs: T0 + 30_000, durationSeconds: 150 });
+  });
+
+  it('counts from the first sighting when the hub never gives started', () => {
+    const tracker = new Feed();
+    tracker.update(T0 + MINUTE, { ada: [{ started: null }] });
+    tracker.update(T0 + 2 * MINUTE, {});
+    const [ended] = tracker.update(T0 + 3 * MINUTE, {});
+    expect(ended).toMatchObject({ startedMs: T0 + MINUTE, durationSeconds: 60 });
+  });
+
+  it('never reports a negative duration when the hub clock runs ahead', () => {
+    const tracker = new Feed();
+    tracker.update(T0, { ada: [{ started: new Date(T0 + 5_000) }] });
+    tracker.update(T0 + 1_000, {});
+    const [ended] = tracker.update(T0 + 2_000, {});
+    expect(ended?.durationSeconds).toBe(0);
+  });
+
+  it('holds one record per live server however many cycles run', () => {
+    const tracker = new Feed();
+    for (let cycle = 0; cycle < 50; cycle += 1) {
+      const users: Record<string, ServerSketch[]> = {};
+      // 100 users, each restarting every cycle and a rolling set stopping
+      for (let i = 0; i < 100; i += 1) {
+        if ((i + cycle) % 7 !== 0) users[`u${i}`] = [{ started: new Date(T0 + cycle * MINUTE) }];
+      }
+      tracker.update(T0 + cycle * MINUTE + 1, users);
+      expect(tracker.size).toBeLessThanOrEqual(100);
+    }
+  });
+});

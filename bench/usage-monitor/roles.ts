@@ -1,0 +1,79 @@
+import { startFakeHub } from '../../apps/usage-monitor/src/testing/fake-hub';
+import { population } from '../../apps/usage-monitor/src/testing/population';
+import { bareLister } from './baseline';
+import { clientLister } from './client-only';
+import { monitorCycler } from './monitor-cycles';
+import { median, peakRssMb } from './stats';
+
+export const TOKEN = 'bench-token-0123456789abcdef';
+const WARMUP_CYCLES = 2;
+
+/** Child: the fake hub with `count` active users; answers 'requests' with its /users count. */
+export async function hubRole(count: number): Promise<void> {
+  const hub = await startFakeHub(TOKEN);
+  hub.users = population(count);
+  process.on('message', (message) => {
+    if (message === 'requests') process.send?.({ requests: hub.userRequests });
+  });
+  process.send?.({ apiUrl: hub.apiUrl });
+}
+
+/** Child: bare listings, hub-client listings and monitor cycles in turn, on the same machine state. */
+export async function ratioRole(apiUrl: string, cycles: number) {
+  const runners = {
+    bare: timed(bareLister(apiUrl, TOKEN)),
+    client: timed(clientLister(apiUrl, TOKEN)),
+    monitor: monitorTimed(apiUrl),
+  };
+  const seconds = { bare: [] as number[], client: [] as number[], monitor: [] as number[] };
+  const order = ['bare', 'client', 'monitor'] as const;
+  let activeUsers = 0;
+  for (let i = 0; i < WARMUP_CYCLES + cycles; i += 1) {
+    // rotate who goes first, so none always runs on a warmer or more fragmented heap
+    for (let k = 0; k < order.length; k += 1) {
+      const name = order[(i + k) % order.length]!;
+      const run = await runners[name]();
+      if (name === 'monitor') activeUsers = run.activeUsers;
+      if (i >= WARMUP_CYCLES) seconds[name].push(run.seconds);
+    }
+  }
+  return {
+    bareSeconds: median(seconds.bare),
+    clientSeconds: median(seconds.client),
+    monitorSeconds: median(seconds.monitor),
+    activeUsers,
+  };
+}
+
+// Wall time of one listing, measured the same way for the baselines.
+function timed(list: () => Promise<unknown>) {
+  return async () => {
+    const began = performance.now();
+    await list();
+    return { seconds: (performance.now() - began) / 1000, activeUsers: 0 };
+  };
+}
+
+// The monitor's own cycle time, as its poll-duration histogram records it.
+function monitorTimed(apiUrl: string) {
+  const monitor = monitorCycler(apiUrl, TOKEN);
+  return async () => {
+    const cycle = await monitor();
+    return { seconds: cycle.seconds, activeUsers: cycle.counts.activeUsers };
+  };
+}
+
+/** Child: only monitor cycles, for a clean peak RSS. */
+export async function rssRole(apiUrl: string, cycles: number) {
+  const monitor = monitorCycler(apiUrl, TOKEN);
+  let activeUsers = 0;
+  for (let i = 0; i < cycles; i += 1) activeUsers = (await monitor()).counts.activeUsers;
+  return { peakRssMb: peakRssMb(), cycles, activeUsers };
+}
+
+/** Child: only bare listings, the RSS floor of holding one page at a time. */
+export async function bareRssRole(apiUrl: string, cycles: number) {
+  const bare = bareLister(apiUrl, TOKEN);
+  for (let i = 0; i < cycles; i += 1) await bare();
+  return { peakRssMb: peakRssMb(), cycles };
+}
