@@ -1,0 +1,159 @@
+// A started test hub: its processes, its URLs and the helpers tests drive it with.
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startHubProcess } from './hub-process';
+import type { HubSpec } from './hub-spec';
+import type { GroupProcess } from './process-group';
+import { endProcesses, findMarked } from './reaper';
+import * as servers from './servers';
+import type { HubOptions, HubVersion, RunningHub } from './types';
+import { answers, tail, waitFor } from './wait';
+
+export interface HubParts {
+  version: HubVersion;
+  options: HubOptions;
+  spec: HubSpec;
+  venvBin: string;
+  dataDir: string;
+  marker: string;
+  proxyAuthToken: string;
+  serviceTokens: Map<string, string>;
+  echo: boolean;
+}
+
+export class TestHub implements RunningHub {
+  readonly version: HubVersion;
+  readonly url: string;
+  readonly apiUrl: string;
+  readonly adminToken: string;
+  private readonly sidecars: GroupProcess[] = [];
+  private hub: GroupProcess | undefined;
+  private readonly earlierLogs: string[] = [];
+  private stopped = false;
+
+  constructor(private readonly parts: HubParts) {
+    this.version = parts.version;
+    this.url = `http://127.0.0.1:${parts.spec.public_port}/`;
+    this.apiUrl = `${this.url}hub/api`;
+    this.adminToken = parts.spec.admin_service.api_token;
+  }
+
+  /** Processes the hub relies on but that outlive its restarts (proxy, light server). */
+  addSidecar(process: GroupProcess): void {
+    this.sidecars.push(process);
+  }
+
+  /** Writes the spec and starts the hub; resolves when it answers through the proxy. */
+  async start(): Promise<void> {
+    const specPath = join(this.parts.dataDir, 'hub-spec.json');
+    await writeFile(specPath, JSON.stringify(this.parts.spec, null, 2), { mode: 0o600 });
+    this.hub = await startHubProcess({
+      venvBin: this.parts.venvBin,
+      dataDir: this.parts.dataDir,
+      specPath,
+      proxyAuthToken: this.parts.proxyAuthToken,
+      marker: this.parts.marker,
+      hubEnvironment: this.parts.options.hubEnvironment ?? {},
+      echo: this.parts.echo,
+    });
+    await this.waitReachable();
+  }
+
+  // Ready for tests means reachable as a user reaches it: the API and every managed service via the proxy.
+  private async waitReachable(): Promise<void> {
+    const details = () => tail(this.hubLog());
+    await waitFor(() => answers(`${this.apiUrl}/`), {
+      timeoutMs: 30_000,
+      what: 'the hub API through the proxy',
+      details,
+    });
+    for (const service of this.parts.spec.services.filter((s) => s.command)) {
+      await waitFor(() => answers(`${this.serviceUrl(service.name)}health`), {
+        timeoutMs: 30_000,
+        what: `managed service ${service.name} (GET health through the proxy)`,
+        details,
+      });
+    }
+  }
+
+  api(path: string, init: RequestInit & { token?: string } = {}): Promise<Response> {
+    const { token, ...rest } = init;
+    const headers = new Headers(rest.headers);
+    if (!headers.has('authorization'))
+      headers.set('authorization', `token ${token ?? this.adminToken}`);
+    return fetch(`${this.apiUrl}${path.startsWith('/') ? '' : '/'}${path}`, { ...rest, headers });
+  }
+
+  async createUsers(names: string[]): Promise<void> {
+    const response = await this.api('/users', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ usernames: names }),
+    });
+    if (response.status !== 201) {
+      throw new Error(
+        `creating ${names.length} users: ${response.status} ${await response.text()}`,
+      );
+    }
+  }
+
+  async createToken(user: string, scopes?: string[]): Promise<string> {
+    const response = await this.api(`/users/${encodeURIComponent(user)}/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ note: 'e2e', ...(scopes ? { scopes } : {}) }),
+    });
+    if (response.status !== 201) {
+      throw new Error(`creating a token for ${user}: ${response.status} ${await response.text()}`);
+    }
+    return ((await response.json()) as { token: string }).token;
+  }
+
+  startServer(
+    user: string,
+    serverName = '',
+    userOptions: Record<string, unknown> = {},
+  ): Promise<Response> {
+    return servers.startServer(this.api.bind(this), this.version, user, serverName, userOptions);
+  }
+
+  stopServer(user: string, serverName = ''): Promise<void> {
+    return servers.stopServer(this.api.bind(this), user, serverName);
+  }
+
+  serverPid(user: string, serverName = ''): Promise<number> {
+    return servers.serverPid(this.api.bind(this), user, serverName);
+  }
+
+  serviceUrl(name: string): string {
+    return `${this.url}services/${encodeURIComponent(name)}/`;
+  }
+
+  serviceToken(name: string): string {
+    const token = this.parts.serviceTokens.get(name);
+    if (token === undefined) throw new Error(`no service ${name} in this hub`);
+    return token;
+  }
+
+  hubLog(): string {
+    return [...this.earlierLogs, this.hub?.output() ?? ''].join('');
+  }
+
+  async restart(): Promise<void> {
+    if (!this.hub || this.stopped) throw new Error('restart() on a hub that is not running');
+    await this.hub.stop(15_000);
+    this.earlierLogs.push(this.hub.output());
+    this.hub = undefined;
+    await this.start();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.hub?.stop(10_000);
+    await Promise.all(this.sidecars.map((process) => process.stop(5_000)));
+    // Notebook servers and managed services live in sessions of their own.
+    await endProcesses(findMarked((value) => value === this.parts.marker));
+    await rm(this.parts.dataDir, { recursive: true, force: true });
+  }
+}

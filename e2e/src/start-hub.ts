@@ -1,0 +1,108 @@
+// startHub: a real JupyterHub with configurable-http-proxy, on free loopback ports,
+// in a temp dir that stop() removes.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { buildHubSpec, newToken } from './hub-spec';
+import { resolveVersion, validateOptions } from './options';
+import { venvBin } from './paths';
+import { freePorts } from './ports';
+import type { GroupProcess } from './process-group';
+import {
+  dataDirPrefix,
+  endProcesses,
+  findMarked,
+  installExitHook,
+  newMarker,
+  reapOrphans,
+} from './reaper';
+import { TestHub } from './running-hub';
+import { startLightServer, startProxy } from './sidecars';
+import type { HubOptions, RunningHub } from './types';
+
+export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
+  const version = resolveVersion(options);
+  validateOptions(options);
+  requireNode24();
+  const bin = venvBin(version);
+  installExitHook();
+  await reapOrphans();
+
+  const managedCount = (options.services ?? []).filter((service) => service.app).length;
+  const [publicPort, proxyApiPort, hubPort, lightPort, ...servicePorts] = (await freePorts(
+    4 + managedCount,
+  )) as [number, number, number, number, ...number[]];
+  const dataDir = await mkdtemp(dataDirPrefix());
+  const marker = newMarker();
+  const echo = process.env['E2E_HUB_LOG'] === '1';
+  const sidecarInput = { dataDir, marker, echo };
+  const proxyAuthToken = newToken();
+  const serviceTokens = new Map(
+    (options.services ?? []).map((s) => [s.name, s.apiToken ?? newToken()]),
+  );
+  const spawner = options.spawner ?? 'light';
+
+  let hub: TestHub | undefined;
+  const started: GroupProcess[] = [];
+  try {
+    const proxy = await startProxy({
+      ...sidecarInput,
+      port: publicPort,
+      apiPort: proxyApiPort,
+      hubPort,
+      authToken: proxyAuthToken,
+    });
+    started.push(proxy);
+    const light =
+      spawner === 'light'
+        ? await startLightServer({ ...sidecarInput, port: lightPort })
+        : undefined;
+    if (light) started.push(light);
+    const spec = buildHubSpec({
+      options,
+      ports: { public: publicPort, proxyApi: proxyApiPort, hub: hubPort, services: servicePorts },
+      dataDir,
+      venvBin: bin,
+      marker,
+      adminToken: newToken(),
+      serviceTokens,
+      lightServer: light ? { url: `http://127.0.0.1:${lightPort}`, pid: light.pid } : null,
+    });
+    hub = new TestHub({
+      version,
+      options,
+      spec,
+      venvBin: bin,
+      dataDir,
+      marker,
+      proxyAuthToken,
+      serviceTokens,
+      echo,
+    });
+    for (const sidecar of started) hub.addSidecar(sidecar);
+    await hub.start();
+    return hub;
+  } catch (error) {
+    await (hub ? hub.stop() : abandonStart(started, marker, dataDir));
+    throw error;
+  }
+}
+
+// A start that failed before the hub object existed still leaves processes and a temp dir.
+async function abandonStart(
+  started: GroupProcess[],
+  marker: string,
+  dataDir: string,
+): Promise<void> {
+  await Promise.all(started.map((process) => process.stop(2_000)));
+  await endProcesses(findMarked((value) => value === marker));
+  await rm(dataDir, { recursive: true, force: true });
+}
+
+// Managed services and the proxy run with process.execPath, and the apps need Node 24.
+function requireNode24(): void {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major !== 24) {
+    throw new Error(
+      `the e2e harness needs Node 24 (run it through npx), not ${process.versions.node}`,
+    );
+  }
+}

@@ -1,0 +1,59 @@
+// Polling with a deadline: the hub and its children report readiness only by answering.
+
+export interface WaitOptions {
+  timeoutMs: number;
+  intervalMs?: number;
+  /** Named in the timeout error. */
+  what: string;
+  /** Extra text for the timeout error (e.g. the tail of a log). */
+  details?: () => string;
+}
+
+/** Calls check until it returns something other than undefined; errors count as "not yet". */
+export async function waitFor<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  options: WaitOptions,
+): Promise<T> {
+  const deadline = Date.now() + options.timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      if (error instanceof FatalWaitError) throw error;
+      lastError = error;
+    }
+    if (Date.now() >= deadline) {
+      const cause = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+      const details = options.details ? `\n${options.details()}` : '';
+      throw new Error(
+        `timed out after ${options.timeoutMs} ms waiting for ${options.what}${cause}${details}`,
+      );
+    }
+    await sleep(options.intervalMs ?? 200);
+  }
+}
+
+/** Thrown from a check to stop waiting at once (e.g. the process died). */
+export class FatalWaitError extends Error {}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** GET url; resolves true on the expected status. A connection error is "not yet". */
+export async function answers(
+  url: string,
+  status = 200,
+  headers?: Record<string, string>,
+): Promise<true | undefined> {
+  const response = await fetch(url, { headers, signal: AbortSignal.timeout(5_000) });
+  await response.arrayBuffer();
+  return response.status === status ? true : undefined;
+}
+
+/** The last lines of a log, for error messages. */
+export function tail(text: string, lines = 40): string {
+  return text.split('\n').slice(-lines).join('\n');
+}
