@@ -1,0 +1,51 @@
+import type { Meter } from '@opentelemetry/api';
+import type { CacheOutcome } from '@pchub/lookup-cache';
+
+/** 'found' or the error code the request was answered with. */
+export type RequestOutcome = string;
+export type Upstream = 'user_lookup' | 'arm';
+export type UpstreamOutcome = 'found' | 'not_found' | 'upstream_error' | 'upstream_timeout';
+
+export interface WebhookMetrics {
+  request(outcome: RequestOutcome, seconds: number): void;
+  upstream(upstream: Upstream, outcome: UpstreamOutcome, seconds: number): void;
+  cache(outcome: CacheOutcome): void;
+}
+
+// Answers take milliseconds from the cache and up to the deadline (4 s by default) otherwise.
+const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+// Labels are fixed vocabularies (codes, upstream names), never user names or keys.
+export function createWebhookMetrics(meter: Meter): WebhookMetrics {
+  const requests = meter.createCounter('pchub_spawn_webhook_requests', {
+    description: 'Spawn-environment requests answered, by outcome (found or the error code)',
+  });
+  const duration = meter.createHistogram('pchub_spawn_webhook_request_duration_seconds', {
+    description: 'Time to answer a spawn-environment request, by outcome',
+    unit: 's',
+    advice: { explicitBucketBoundaries: SECONDS_BUCKETS },
+  });
+  const upstreamCalls = meter.createCounter('pchub_spawn_webhook_upstream_calls', {
+    description: 'Calls to user-lookup and Azure Resource Manager, by upstream and outcome',
+  });
+  const upstreamDuration = meter.createHistogram('pchub_spawn_webhook_upstream_duration_seconds', {
+    description: 'Duration of calls to user-lookup and Azure Resource Manager',
+    unit: 's',
+    advice: { explicitBucketBoundaries: SECONDS_BUCKETS },
+  });
+  const cacheResults = meter.createCounter('pchub_spawn_webhook_cache', {
+    description:
+      'Key cache results: hit, miss (went upstream) or coalesced (joined a lookup in flight)',
+  });
+  return {
+    request: (outcome, seconds) => {
+      requests.add(1, { outcome });
+      duration.record(seconds, { outcome });
+    },
+    upstream: (upstream, outcome, seconds) => {
+      upstreamCalls.add(1, { upstream, outcome });
+      upstreamDuration.record(seconds, { upstream, outcome });
+    },
+    cache: (outcome) => cacheResults.add(1, { outcome }),
+  };
+}

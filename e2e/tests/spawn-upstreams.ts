@@ -1,0 +1,196 @@
+// The upstreams of the spawn chain for the e2e tests: pc-id over HTTP, ARM over HTTPS with a
+// test CA and a managed-identity token endpoint, plus what a stopped webhook looks like.
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { join } from 'node:path';
+import { createTestCa, freePort, startHttpServer } from '@pchub/test-support';
+import type { TestCa, TestServer } from '@pchub/test-support';
+// The Azure stand-ins live beside the client that speaks to Azure; shared until they move into
+// @pchub/test-support, which has no path alias for a tests-only entry point of another lib.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import {
+  applyFault,
+  NO_FAULT,
+  sendJson,
+  startArmStandIn,
+  startManagedIdentityStandIn,
+} from '../../libs/apim-client/src/testing';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import type { ArmStandIn, Fault, ManagedIdentityStandIn } from '../../libs/apim-client/src/testing';
+import type { ServiceSpec } from '../src';
+
+/** The hook file of the chart: the one the hub runs in production. */
+export const HOOK_FILE = join(__dirname, '../../helm/pchub/files/hub/pre_spawn_hook.py');
+export const KEY_VARIABLE = 'PC_SDK_SUBSCRIPTION_KEY';
+const SUBSCRIPTION_ID = '3d8e1f5a-9c2b-4a7e-b061-5f4c2e8d7a19';
+const PC_ID_PATH = /^\/id\/users\/users\/([^/?#]+)\/$/;
+
+/** pc-id's GET /users/users/{name}/ with `Authorization: Token …`, and a fault switch. */
+export interface PcIdStandIn {
+  readonly url: string;
+  readonly token: string;
+  readonly accounts: Map<string, number>;
+  fault: Fault;
+  /** Every request that arrived (recorded before any fault applies). */
+  readonly requests: TestServer['requests'];
+  /** How many requests have been answered so far. */
+  answered(): number;
+  close(): Promise<void>;
+}
+
+export async function startPcIdStandIn(): Promise<PcIdStandIn> {
+  const token = `e2e-pcid-${Math.random().toString(36).slice(2)}`;
+  const accounts = new Map<string, number>();
+  let answered = 0;
+  const standIn = { fault: NO_FAULT as Fault, accounts, token, answered: () => answered };
+  const server: TestServer = await startHttpServer(async (req, res) => {
+    res.on('finish', () => (answered += 1));
+    const segment = PC_ID_PATH.exec(req.url ?? '')?.[1];
+    if (segment === undefined) return sendJson(res, 404, { detail: 'Not found.' });
+    if (req.headers.authorization !== `Token ${token}`)
+      return sendJson(res, 401, { detail: 'Invalid token.' });
+    if (await applyFault(() => standIn.fault, req, res)) return;
+    const name = decodeURIComponent(segment);
+    const pk = accounts.get(name);
+    if (pk === undefined) return sendJson(res, 404, { detail: 'Not found.' });
+    sendJson(res, 200, { pk, email: name });
+  });
+  return Object.assign(standIn, {
+    url: `${server.url}id`,
+    requests: server.requests,
+    close: () => server.close(),
+  });
+}
+
+/** Every upstream of the chain, with users that have (or lack) accounts and subscriptions. */
+export interface SpawnUpstreams {
+  ca: TestCa;
+  pcId: PcIdStandIn;
+  arm: ArmStandIn;
+  identity: ManagedIdentityStandIn;
+  /** Gives `user` a pc-id account and, unless told otherwise, an APIM subscription; returns its key. */
+  addAccount(user: string, withSubscription?: boolean): string;
+  /** The managed services user-lookup and spawn-webhook, configured for these upstreams. */
+  services(webhookEnv?: Record<string, string>): ServiceSpec[];
+  /** Every secret handed out so far (tokens, keys), for leak checks. */
+  secrets(): string[];
+  close(): Promise<void>;
+}
+
+export async function startSpawnUpstreams(): Promise<SpawnUpstreams> {
+  const ca = await createTestCa();
+  const pcId = await startPcIdStandIn();
+  const identity = await startManagedIdentityStandIn();
+  const arm = await startArmStandIn({
+    ca,
+    subscriptionId: SUBSCRIPTION_ID,
+    resourceGroup: 'pc-manual-resources',
+    serviceName: 'planetarycomputer',
+    acceptsToken: (token) => identity.issued(token),
+  });
+  const keys: string[] = [];
+  let nextPk = 700;
+  return {
+    ca,
+    pcId,
+    arm,
+    identity,
+    addAccount(user, withSubscription = true) {
+      const pk = (nextPk += 1);
+      pcId.accounts.set(user, pk);
+      const primaryKey = `e2e-primary-${pk}-${Math.random().toString(36).slice(2)}`;
+      const secondaryKey = `e2e-secondary-${pk}-${Math.random().toString(36).slice(2)}`;
+      keys.push(primaryKey, secondaryKey);
+      if (withSubscription)
+        arm.subscriptions.set(`${pk}-planetarycomputer`, { primaryKey, secondaryKey });
+      return primaryKey;
+    },
+    services: (webhookEnv = {}): ServiceSpec[] => [
+      {
+        name: 'user-lookup',
+        app: 'user-lookup',
+        environment: { PC_ID_URL: pcId.url, PC_ID_TOKEN: pcId.token },
+      },
+      {
+        name: 'spawn-webhook',
+        app: 'spawn-webhook',
+        environment: {
+          AZURE_SUBSCRIPTION_ID: SUBSCRIPTION_ID,
+          ARM_ENDPOINT: arm.url,
+          // Node reads it at start: the webhook trusts the test CA as it would Azure's.
+          NODE_EXTRA_CA_CERTS: ca.caCertPath,
+          ...identity.env,
+          ...webhookEnv,
+        },
+      },
+    ],
+    secrets: () => [pcId.token, identity.env.IDENTITY_HEADER, ...identity.tokens, ...keys],
+    async close() {
+      await Promise.all([pcId.close(), arm.close(), identity.close()]);
+      ca.dispose();
+    },
+  };
+}
+
+/**
+ * Hub config (extraConfig) wiring the services the way the chart does, once the harness has
+ * given them ports: the webhook reaches user-lookup directly, the hook reaches the webhook
+ * directly, and the hook file is loaded as a module, as the chart's extraConfig does (no hook
+ * at all when `hookFile` is null).
+ */
+export function chartStyleHookConfig(hookFile: string | null = HOOK_FILE): string {
+  const wiring = `
+import importlib.util
+import os
+import sys
+
+_services = {s["name"]: s for s in c.JupyterHub.services}
+_services["spawn-webhook"]["environment"]["USER_LOOKUP_URL"] = _services["user-lookup"]["url"] + "/services/user-lookup/"
+os.environ["SPAWN_WEBHOOK_URL"] = _services["spawn-webhook"]["url"] + "/services/spawn-webhook/"
+`;
+  if (hookFile === null) return wiring;
+  return `${wiring}
+_spec = importlib.util.spec_from_file_location("pchub_pre_spawn_hook", ${JSON.stringify(hookFile)})
+_module = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = _module
+_spec.loader.exec_module(_module)
+c.Spawner.pre_spawn_hook = _module.pre_spawn_hook
+`;
+}
+
+/** A TCP server that accepts connections and never answers: a webhook that hangs. */
+export async function startBlackHole(): Promise<{ url: string; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}/services/spawn-webhook/`,
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A URL where nothing listens: a stopped webhook. */
+export async function stoppedWebhookUrl(): Promise<string> {
+  return `http://127.0.0.1:${await freePort()}/services/spawn-webhook/`;
+}
+
+/** The environment of a live process, from /proc. */
+export function environOf(pid: number): Record<string, string> {
+  const entries = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
+  return Object.fromEntries(
+    entries.map((entry) => [
+      entry.slice(0, entry.indexOf('=')),
+      entry.slice(entry.indexOf('=') + 1),
+    ]),
+  );
+}

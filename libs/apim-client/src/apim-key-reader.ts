@@ -1,0 +1,63 @@
+import { ApiManagementClient } from '@azure/arm-apimanagement';
+import { UpstreamError } from '@pchub/lookup-cache';
+import { untilAborted } from './abort';
+import { isSubscriptionNotFound, toUpstreamError } from './arm-errors';
+import { abortBoundCredential } from './bounded-credential';
+import { checkApimSubscriptionId, validateOptions } from './options';
+import type { ApimKeyReaderOptions } from './options';
+
+/** Reads the primary key of an API Management subscription through Azure Resource Manager. */
+export class ApimKeyReader {
+  readonly #client: ApiManagementClient;
+  readonly #resourceGroup: string;
+  readonly #serviceName: string;
+
+  constructor(options: ApimKeyReaderOptions) {
+    const valid = validateOptions(options);
+    this.#resourceGroup = valid.resourceGroup;
+    this.#serviceName = valid.serviceName;
+    this.#client = new ApiManagementClient(
+      abortBoundCredential(valid.credential),
+      valid.subscriptionId,
+      {
+        endpoint: valid.armEndpoint,
+        // One retry rides out a blip within the deadline; more would turn a persistent 5xx
+        // into a timeout instead of a prompt, clear upstream error.
+        retryOptions: { maxRetries: 1 },
+      },
+    );
+  }
+
+  /**
+   * The subscription's primary key, or null when the subscription does not exist.
+   * Rejects with UpstreamError ('upstream_timeout' once `signal` aborts, else 'upstream_error').
+   */
+  async primaryKey(apimSubscriptionId: string, signal: AbortSignal): Promise<string | null> {
+    checkApimSubscriptionId(apimSubscriptionId);
+    // Nothing is started for a caller that already gave up.
+    if (signal.aborted) throw toUpstreamError(signal.reason, signal);
+    let keys: { primaryKey?: string };
+    try {
+      const request = this.#client.subscription.listSecrets(
+        this.#resourceGroup,
+        this.#serviceName,
+        apimSubscriptionId,
+        {
+          abortSignal: signal,
+        },
+      );
+      keys = await untilAborted(request, signal);
+    } catch (error) {
+      if (!signal.aborted && isSubscriptionNotFound(error)) return null;
+      throw toUpstreamError(error, signal);
+    }
+    if (typeof keys.primaryKey !== 'string' || keys.primaryKey.length === 0) {
+      throw new UpstreamError(
+        'upstream_error',
+        'arm',
+        'Azure Resource Manager answered without a primary key',
+      );
+    }
+    return keys.primaryKey;
+  }
+}
