@@ -50,6 +50,8 @@ async function main(): Promise<void> {
     logger,
   });
   const service = createService({ name: SERVICE_NAME, env: config, logger });
+  // Answers are no-store and never revalidated; an ETag would only be a hash of the key.
+  service.app.set('etag', false);
   registerRoutes(service.router, {
     auth: createHubAuth({ hub, logger }),
     keys,

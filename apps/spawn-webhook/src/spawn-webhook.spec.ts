@@ -26,6 +26,8 @@ describe('POST api/v1/spawn-environment', () => {
     expect(answer.status).toBe(200);
     expect(answer.body).toEqual({ environment: { PC_SDK_SUBSCRIPTION_KEY: ada.primaryKey } });
     expect(answer.headers.get('cache-control')).toBe('no-store');
+    // an ETag would be a fingerprint of the key
+    expect(answer.headers.get('etag')).toBeNull();
   });
 
   it('looks up the user named in the body, not the caller', async () => {

@@ -19,11 +19,12 @@ describe('runService', () => {
     bundle.dispose();
   });
 
-  async function startChild(): Promise<string> {
+  async function startChild(env: Record<string, string> = {}): Promise<string> {
     child = runChild(bundle.file, {
       HOST: '127.0.0.1',
       PORT: '0',
       JUPYTERHUB_SERVICE_PREFIX: 'services/f',
+      ...env,
     });
     const listening = await child.waitForLog((line) => line.msg === 'listening');
     return listening.url as string;
@@ -52,6 +53,17 @@ describe('runService', () => {
       .map((line) => (JSON.parse(line) as { msg: string }).msg);
     expect(messages).toEqual(['listening', 'shutting down', 'request', 'hook ran', 'stopped']);
     expect(child?.stderr()).toBe('');
+  });
+
+  it('writes every line logged before the exit, the last one included', async () => {
+    // stdout is written asynchronously: the exit must wait for the write in progress
+    await startChild({ SHUTDOWN_LOG_LINES: '20000' });
+    child?.process.kill('SIGTERM');
+    expect(await child?.exited).toEqual({ code: 0, signal: null });
+    const lines = child?.stdout().trim().split('\n') ?? [];
+    const messages = lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
+    expect(messages.filter((msg) => msg === 'burst')).toHaveLength(20000);
+    expect(messages.at(-1)).toBe('stopped');
   });
 
   it('exits 0 on SIGINT too', async () => {

@@ -1,3 +1,4 @@
+import { flushLogs, type Logger } from './logger';
 import type { Service } from './service';
 
 /** Listens, then turns SIGTERM/SIGINT into a graceful close and exit 0 (a second one: exit 1). */
@@ -10,7 +11,7 @@ export async function runService(service: Service): Promise<void> {
     url = await service.listen();
   } catch (error) {
     logger.fatal({ err: error }, 'cannot listen');
-    process.exit(1);
+    return exitAfterLogs(logger, 1);
   }
   logger.info({ url }, 'listening');
 }
@@ -22,21 +23,29 @@ function handleSignals(service: Service): void {
     // an operator who asks twice wants it gone now, in-flight requests or not
     if (stopping) {
       logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
+      void exitAfterLogs(logger, 1);
+      return;
     }
     stopping = true;
     logger.info({ signal }, 'shutting down');
     service.close().then(
       () => {
         logger.info('stopped');
-        process.exit(0);
+        return exitAfterLogs(logger, 0);
       },
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
+        return exitAfterLogs(logger, 1);
       },
     );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+}
+
+// Logs are written asynchronously: exiting at once could drop the last lines, the ones that
+// say why the process stopped.
+async function exitAfterLogs(logger: Logger, code: number): Promise<never> {
+  await flushLogs(logger);
+  process.exit(code);
 }

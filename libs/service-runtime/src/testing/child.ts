@@ -50,8 +50,10 @@ export function runChild(file: string, env: Record<string, string>): RunningChil
       waiters.forEach((wake) => wake());
     }),
   );
+  // only complete lines: a chunk of stdout may end mid-line
   const logLines = () =>
     stdout
+      .slice(0, stdout.lastIndexOf('\n') + 1)
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
