@@ -4,19 +4,29 @@ import { join } from 'node:path';
 import { TOKEN } from './roles';
 
 const BUNDLE = join(__dirname, '../../apps/usage-monitor/main.js');
+const DOCKERFILE = join(__dirname, '../../../docker/usage-monitor.Dockerfile');
+
+/** The NODE_OPTIONS the image sets (its `ENV NODE_OPTIONS="..."`), so the bench runs the same. */
+export function imageNodeOptions(): string {
+  const match = /^ENV NODE_OPTIONS="([^"]+)"/m.exec(readFileSync(DOCKERFILE, 'utf8'));
+  if (!match?.[1]) throw new Error(`no ENV NODE_OPTIONS="..." line in ${DOCKERFILE}`);
+  return match[1];
+}
 
 /**
  * Runs the production bundle (dist/apps/usage-monitor/main.js, as its image runs it) against
  * the fake hub until it has polled `cycles` times, and reads its peak RSS (VmHWM) from /proc.
+ * `nodeOptions` goes into NODE_OPTIONS, as the image passes it; without, Node's defaults.
  */
 export async function appPeakRssMb(
   apiUrl: string,
   port: number,
   cycles: number,
-  nodeArgs: string[] = [],
+  nodeOptions?: string,
 ) {
-  const child = spawn(process.execPath, [...nodeArgs, BUNDLE], {
+  const child = spawn(process.execPath, [BUNDLE], {
     env: {
+      ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }),
       PATH: process.env['PATH'] ?? '/usr/bin',
       JUPYTERHUB_API_URL: apiUrl,
       JUPYTERHUB_API_TOKEN: TOKEN,

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { freePort } from '@pchub/test-support';
-import { appPeakRssMb } from './app-rss';
+import { appPeakRssMb, imageNodeOptions } from './app-rss';
 import { bareRssRole, hubRole, ratioRole, rssRole } from './roles';
 
 // Usage (see README.md): npx node dist/bench/usage-monitor/main.js [users...]
@@ -10,8 +11,8 @@ const SIZES = process.argv
   .filter((n) => n > 0);
 const CYCLES = (users: number) => (users >= 50_000 ? 7 : 15);
 const PAGE_SIZE = 200;
-// What the app README recommends for large hubs: caps V8's heap growth (see README.md).
-export const TUNED_NODE_OPTIONS = ['--max-old-space-size=128', '--max-semi-space-size=8'];
+// The heap flags the image runs the monitor with (docker/usage-monitor.Dockerfile).
+const IMAGE_NODE_OPTIONS = imageNodeOptions();
 
 interface Row {
   users: number;
@@ -24,14 +25,15 @@ interface Row {
   bareRssMb: number;
   appRssMb: number;
   appPollS: number;
-  tunedRssMb: number;
-  tunedPollS: number;
+  imageRssMb: number;
+  imagePollS: number;
 }
 
 async function orchestrate(): Promise<void> {
+  const loadBefore = loadavg();
   const rows: Row[] = [];
   for (const users of SIZES.length ? SIZES : [10_000, 50_000]) rows.push(await measure(users));
-  printTable(rows);
+  printTable(rows, loadBefore, loadavg());
 }
 
 // Every figure of one population comes from one fake hub child, measured in separate children.
@@ -40,20 +42,26 @@ async function measure(users: number): Promise<Row> {
   try {
     const { apiUrl } = await nextMessage<{ apiUrl: string }>(hub);
     const cycles = CYCLES(users);
-    const ratio = await runChild<Awaited<ReturnType<typeof ratioRole>>>('ratio', apiUrl, cycles);
+    const ratio = await runChild<Awaited<ReturnType<typeof ratioRole>>>(
+      'ratio',
+      apiUrl,
+      cycles,
+      users,
+    );
     if (ratio.activeUsers !== users) {
       throw new Error(`listing incomplete: ${ratio.activeUsers} of ${users} users`);
     }
     const before = await hubRequests(hub);
-    const rss = await runChild<Awaited<ReturnType<typeof rssRole>>>('rss', apiUrl, cycles);
+    const rss = await runChild<Awaited<ReturnType<typeof rssRole>>>('rss', apiUrl, cycles, users);
     const requests = (await hubRequests(hub)) - before;
     const bare = await runChild<Awaited<ReturnType<typeof bareRssRole>>>(
       'bare-rss',
       apiUrl,
       cycles,
+      users,
     );
     const app = await appPeakRssMb(apiUrl, await freePort(), cycles);
-    const tuned = await appPeakRssMb(apiUrl, await freePort(), cycles, TUNED_NODE_OPTIONS);
+    const image = await appPeakRssMb(apiUrl, await freePort(), cycles, IMAGE_NODE_OPTIONS);
     return {
       users,
       pages: Math.ceil(users / PAGE_SIZE),
@@ -65,8 +73,8 @@ async function measure(users: number): Promise<Row> {
       bareRssMb: bare.peakRssMb,
       appRssMb: app.peakRssMb,
       appPollS: app.meanPollSeconds,
-      tunedRssMb: tuned.peakRssMb,
-      tunedPollS: tuned.meanPollSeconds,
+      imageRssMb: image.peakRssMb,
+      imagePollS: image.meanPollSeconds,
     };
   } finally {
     hub.kill();
@@ -79,8 +87,8 @@ async function hubRequests(hub: ChildProcess): Promise<number> {
   return (await answer).requests;
 }
 
-async function runChild<T>(role: string, apiUrl: string, cycles: number): Promise<T> {
-  const child = fork(__filename, [role, apiUrl, String(cycles)]);
+async function runChild<T>(role: string, apiUrl: string, cycles: number, users: number) {
+  const child = fork(__filename, [role, apiUrl, String(cycles), String(users)]);
   try {
     return await nextMessage<T>(child);
   } finally {
@@ -95,7 +103,7 @@ function nextMessage<T>(child: ChildProcess): Promise<T> {
   });
 }
 
-function printTable(rows: Row[]): void {
+function printTable(rows: Row[], loadBefore: number[], loadAfter: number[]): void {
   const columns: [string, (r: Row) => string][] = [
     ['active users', (r) => String(r.users)],
     ['pages', (r) => String(r.pages)],
@@ -108,14 +116,16 @@ function printTable(rows: Row[]): void {
     ['hub requests per cycle', (r) => r.requestsPerCycle.toFixed(2)],
     ['peak RSS MB: poll loop', (r) => r.monitorRssMb.toFixed(0)],
     ['peak RSS MB: bare loop', (r) => r.bareRssMb.toFixed(0)],
-    ['app bundle: peak RSS MB', (r) => r.appRssMb.toFixed(0)],
-    ['app bundle: mean poll s', (r) => r.appPollS.toFixed(3)],
-    ['tuned app bundle: peak RSS MB', (r) => r.tunedRssMb.toFixed(0)],
-    ['tuned app bundle: mean poll s', (r) => r.tunedPollS.toFixed(3)],
+    ['app, Node defaults: peak RSS MB', (r) => r.appRssMb.toFixed(0)],
+    ['app, Node defaults: mean poll s', (r) => r.appPollS.toFixed(3)],
+    ['app, image flags: peak RSS MB', (r) => r.imageRssMb.toFixed(0)],
+    ['app, image flags: mean poll s', (r) => r.imagePollS.toFixed(3)],
   ];
   const cycles = rows.map((r) => CYCLES(r.users)).join('/');
-  const tuned = TUNED_NODE_OPTIONS.join(' ');
-  console.log(`node ${process.version}; medians of ${cycles} cycles; tuned: ${tuned}`);
+  const load = (l: number[]) => l.map((n) => n.toFixed(2)).join(' ');
+  console.log(`node ${process.version}; medians of ${cycles} cycles`);
+  console.log(`image flags (the image's NODE_OPTIONS): ${IMAGE_NODE_OPTIONS}`);
+  console.log(`load average before: ${load(loadBefore)}; after: ${load(loadAfter)}`);
   console.log(`| ${columns.map(([title]) => title).join(' | ')} |`);
   console.log(`|${' --- |'.repeat(columns.length)}`);
   for (const row of rows) console.log(`| ${columns.map(([, cell]) => cell(row)).join(' | ')} |`);
@@ -123,9 +133,10 @@ function printTable(rows: Row[]): void {
 
 // A child reports its result over IPC and is then killed by the orchestrator.
 async function child(role: string, args: string[]): Promise<void> {
-  const [apiUrl = '', cycles = '1'] = args;
+  const [apiUrl = '', cycles = '1', users = '0'] = args;
   if (role === 'hub') return hubRole(Number(args[0]));
-  const run = { ratio: ratioRole, rss: rssRole, 'bare-rss': bareRssRole }[role];
+  if (role === 'ratio') return void process.send?.(await ratioRole(apiUrl, +cycles, +users));
+  const run = { rss: rssRole, 'bare-rss': bareRssRole }[role];
   if (!run) throw new Error(`unknown bench role ${role}`);
   process.send?.(await run(apiUrl, Number(cycles)));
 }

@@ -9,14 +9,15 @@ export interface MonitorCycle {
 }
 
 /**
- * Runs the monitor's real poll cycle (hub client, snapshot, session tracker) one cycle at a
- * time through the Poller's public start/stop, so the bench can interleave a baseline.
+ * Runs the monitor's real poll cycle (hub client, listing, session tracker, commit) one cycle
+ * at a time through the Poller's public start/stop, so the bench can interleave a baseline.
+ * A cycle's time is the Poller's own wall-clock measure of it, the one its
+ * pchub_monitor_poll_duration_seconds records: listing plus commit, not the 0 ms timer that
+ * start() schedules it on.
  */
 export function monitorCycler(apiUrl: string, token: string): () => Promise<MonitorCycle> {
   const hub = new HubClient({ apiUrl, token, timeoutMs: 60_000 });
   let settle: ((cycle: MonitorCycle) => void) | undefined;
-  // wall time from start() to the listener, measured like the baselines
-  let began = 0;
   let fail: ((error: unknown) => void) | undefined;
   const poller: Poller = new Poller({
     source: hub,
@@ -24,9 +25,9 @@ export function monitorCycler(apiUrl: string, token: string): () => Promise<Moni
     labels: new ProfileLabels(100),
     tracker: new SessionTracker(),
     listener: {
-      cycleSucceeded: ({ counts }) => {
+      cycleSucceeded: ({ counts, seconds }) => {
         poller.stop();
-        settle?.({ seconds: (performance.now() - began) / 1000, counts });
+        settle?.({ seconds, counts });
       },
       cycleFailed: ({ error }) => {
         poller.stop();
@@ -40,7 +41,6 @@ export function monitorCycler(apiUrl: string, token: string): () => Promise<Moni
       settle = resolve;
       fail = reject;
     });
-    began = performance.now();
     poller.start();
     return done;
   };

@@ -6,7 +6,11 @@ import { monitorCycler } from './monitor-cycles';
 import { median, peakRssMb } from './stats';
 
 export const TOKEN = 'bench-token-0123456789abcdef';
-const WARMUP_CYCLES = 2;
+// Untimed rounds first, until each runner has read about 500 pages (at least 2 rounds): the
+// monitor has more code for the JIT to warm up than the bare loop, and at 10,000 users two
+// rounds were not enough for it.
+const WARMUP_PAGES = 500;
+const PAGE_SIZE = 200;
 
 /** Child: the fake hub with `count` active users; answers 'requests' with its /users count. */
 export async function hubRole(count: number): Promise<void> {
@@ -19,7 +23,8 @@ export async function hubRole(count: number): Promise<void> {
 }
 
 /** Child: bare listings, hub-client listings and monitor cycles in turn, on the same machine state. */
-export async function ratioRole(apiUrl: string, cycles: number) {
+export async function ratioRole(apiUrl: string, cycles: number, users: number) {
+  const warmup = Math.max(2, Math.ceil(WARMUP_PAGES / Math.ceil(users / PAGE_SIZE)));
   const runners = {
     bare: timed(bareLister(apiUrl, TOKEN)),
     client: timed(clientLister(apiUrl, TOKEN)),
@@ -28,13 +33,13 @@ export async function ratioRole(apiUrl: string, cycles: number) {
   const seconds = { bare: [] as number[], client: [] as number[], monitor: [] as number[] };
   const order = ['bare', 'client', 'monitor'] as const;
   let activeUsers = 0;
-  for (let i = 0; i < WARMUP_CYCLES + cycles; i += 1) {
+  for (let i = 0; i < warmup + cycles; i += 1) {
     // rotate who goes first, so none always runs on a warmer or more fragmented heap
     for (let k = 0; k < order.length; k += 1) {
       const name = order[(i + k) % order.length]!;
       const run = await runners[name]();
       if (name === 'monitor') activeUsers = run.activeUsers;
-      if (i >= WARMUP_CYCLES) seconds[name].push(run.seconds);
+      if (i >= warmup) seconds[name].push(run.seconds);
     }
   }
   return {
@@ -54,7 +59,7 @@ function timed(list: () => Promise<unknown>) {
   };
 }
 
-// The monitor's own cycle time, as its poll-duration histogram records it.
+// The monitor's own cycle time, as its poll-duration histogram records it (monitor-cycles.ts).
 function monitorTimed(apiUrl: string) {
   const monitor = monitorCycler(apiUrl, TOKEN);
   return async () => {

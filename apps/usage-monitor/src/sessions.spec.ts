@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { parseHubTimestamp } from '@pchub/hub-client';
 import { SessionTracker } from './sessions';
 import { hubUser, type ServerSketch } from './testing/hub-users';
@@ -201,4 +202,48 @@ describe('SessionTracker sessions', () => {
       expect(tracker.size).toBeLessThanOrEqual(100);
     }
   });
+
+  it('finds users again whatever order the hub lists them in, with users coming and going', () => {
+    // A cycle: which of 12 users are listed, with which `started`, and a shuffle with repeats.
+    const cycle = fc.record({
+      users: fc.array(fc.tuple(fc.integer({ min: 0, max: 11 }), fc.integer({ min: 0, max: 2 })), {
+        maxLength: 12,
+      }),
+      shuffle: fc.array(fc.nat(), { minLength: 24, maxLength: 24 }),
+    });
+    fc.assert(
+      fc.property(fc.array(cycle, { minLength: 1, maxLength: 8 }), (cycles) => {
+        // the tracker fed the hub's (changing, repeating) order must agree with one fed a
+        // sorted listing without repeats: sessions do not depend on the order of a listing
+        const shuffled = new Feed();
+        const sorted = new Feed();
+        cycles.forEach(({ users, shuffle }, n) => {
+          const byName = new Map<string, ServerSketch[]>();
+          for (const [user, restarts] of users) {
+            const started = new Date(T0 + restarts * MINUTE);
+            byName.set(`u${user}`, [{ started }, ...(user % 3 ? [] : [{ name: 'dask', started }])]);
+          }
+          const listed = [...byName].sort(([a], [b]) => a.localeCompare(b));
+          const hubOrder = listed.flatMap((entry, i) =>
+            (shuffle[i] ?? 0) % 5 ? [entry] : [entry, entry],
+          );
+          hubOrder.sort(
+            (a, b) =>
+              ((shuffle[listed.indexOf(a)] ?? 0) % 7) - ((shuffle[listed.indexOf(b)] ?? 0) % 7),
+          );
+          const at = T0 + (n + 10) * MINUTE;
+          const a = shuffled.commit(at, hubOrder);
+          const b = sorted.commit(at, listed);
+          expect(a.counts).toEqual(b.counts);
+          expect(sortedEnds(a.ended)).toEqual(sortedEnds(b.ended));
+          expect(shuffled.size).toBe(sorted.size);
+        });
+      }),
+      { numRuns: 500 },
+    );
+  });
 });
+
+function sortedEnds(ended: { user: string; serverName: string; startedMs: number }[]): string[] {
+  return ended.map((e) => JSON.stringify(e)).sort();
+}

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { inspect } from 'node:util';
 import { HubClient } from './hub-client';
 import { HubError } from './hub-error';
@@ -197,6 +198,60 @@ describe('HubClient transport failures', () => {
     await expect(client.info()).rejects.toMatchObject({ code: 'hub_timeout', path: '/' });
     await hub.close();
     await client.close();
+  });
+
+  // Streams `{"version":"xxx…"}` of `bytes` bytes in 64 KiB writes, with or without a length.
+  function bigAnswer(bytes: number, announceLength: boolean) {
+    return (_req: unknown, res: ServerResponse) => {
+      const head = '{"version":"';
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        ...(announceLength ? { 'content-length': bytes } : {}),
+      });
+      res.write(head);
+      const chunk = 'x'.repeat(64 * 1024);
+      let left = bytes - head.length - 2;
+      const more = () => {
+        while (left > 0) {
+          const part = left >= chunk.length ? chunk : chunk.slice(0, left);
+          left -= part.length;
+          if (!res.write(part)) return void res.once('drain', more);
+        }
+        res.end('"}');
+      };
+      more();
+      res.on('error', () => undefined); // the client hangs up past its cap
+    };
+  }
+
+  it.each([
+    ['announced', true],
+    ['streamed', false],
+  ])('refuses an answer larger than 16 MiB (%s length) as hub_bad_response', async (_n, length) => {
+    const hub = await startLocalServer(bigAnswer(16 * 1024 * 1024 + 1, length));
+    const client = new HubClient({ apiUrl: hub.url, token: TOKEN });
+    // not the answer itself: a 16 MiB value would swamp the failure message
+    const outcome = await client.info().then(
+      () => 'read it whole',
+      (error: unknown) => error,
+    );
+    expect(outcome).toMatchObject({
+      code: 'hub_bad_response',
+      path: '/',
+      message: "the hub's answer to GET / is larger than 16777216 bytes",
+    });
+    await client.close();
+    await hub.close();
+  });
+
+  it('reads a large answer that arrives in many pieces', async () => {
+    const hub = await startLocalServer(bigAnswer(3 * 1024 * 1024, false));
+    const client = new HubClient({ apiUrl: hub.url, token: TOKEN });
+    const { version } = await client.info();
+    expect(version).toHaveLength(3 * 1024 * 1024 - '{"version":""}'.length);
+    expect(version).toMatch(/^x+$/);
+    await client.close();
+    await hub.close();
   });
 
   it('reports a refused connection as hub_unreachable', async () => {

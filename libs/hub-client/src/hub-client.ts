@@ -16,6 +16,7 @@ import {
   type UserQuery,
 } from './options';
 import { HubTransport } from './transport';
+import { readUserList, readUserPage } from './user-reader';
 
 // JupyterHub 2.0+ answers list endpoints with {items, _pagination} only when asked this way.
 const PAGINATION_ACCEPT = 'application/jupyterhub-pagination+json';
@@ -59,7 +60,7 @@ export class HubClient {
         token: this.#token,
         accept: PAGINATION_ACCEPT,
       });
-      const page = parseBody(userPageSchema, body, '/users');
+      const page = readUserPage(body) ?? parseBody(userPageSchema, body, '/users');
       for (const user of page.items) {
         if (seen.has(user.name)) continue;
         seen.add(user.name);
@@ -79,7 +80,7 @@ export class HubClient {
       query: params,
       token: this.#token,
     });
-    return parseBody(userListSchema, body, '/users');
+    return readUserList(body) ?? parseBody(userListSchema, body, '/users');
   }
 
   /** Closes the connection pool; pending calls finish first. */

@@ -226,6 +226,65 @@ describe('HubClient.listUsers', () => {
     });
   });
 
+  const ada = userModel('ada');
+  const adaServer = ada.servers[''];
+  it.each<[string, unknown, string]>([
+    [
+      'a user that is not an object',
+      ['ada'],
+      'items.0: Invalid input: expected object, received string',
+    ],
+    ['a user without a name', [{ ...ada, name: undefined }], 'items.0.name: Invalid input'],
+    [
+      'a user with a null admin flag',
+      [ada, { ...ada, admin: null }],
+      'items.1.admin: Invalid input',
+    ],
+    ['a group that is not a string', [{ ...ada, groups: ['a', 7] }], 'items.0.groups.1: Invalid'],
+    [
+      'a user timestamp',
+      [ada, ada, { ...ada, last_activity: '2024-02-30T00:00:00Z' }],
+      'items.2.last_activity: not a hub timestamp: "2024-02-30T00:00:00Z"',
+    ],
+    ['servers that are a list', [{ ...ada, servers: [] }], 'items.0.servers: Invalid input'],
+    [
+      'a server without ready',
+      [{ ...ada, servers: { gpu: { ...adaServer, ready: undefined } } }],
+      'items.0.servers.gpu.ready: Invalid input: expected boolean, received undefined',
+    ],
+    [
+      'a server with options that are not a record',
+      [{ ...ada, servers: { '': { ...adaServer, user_options: 'cpu' } } }],
+      'items.0.servers..user_options: Invalid input',
+    ],
+    [
+      'a server timestamp with a bad zone',
+      [{ ...ada, servers: { x: { ...adaServer, last_activity: '2024-01-02T04:00:00+1' } } }],
+      'items.0.servers.x.last_activity: not a hub timestamp: "2024-01-02T04:00:00+1"',
+    ],
+  ])('names the field path of %s', async (_name, items, where) => {
+    answer = () => [200, { items, _pagination: { offset: 0, limit: 9, total: 3, next: null } }];
+    await expect(collect(client.listUsers())).rejects.toMatchObject({
+      code: 'hub_bad_response',
+      path: '/users',
+      message: expect.stringContaining(`the hub's answer to GET /users is malformed at ${where}`),
+    });
+  });
+
+  it('names the field path of a broken next page pointer', async () => {
+    answer = () => [
+      200,
+      {
+        items: [ada],
+        _pagination: { offset: 0, limit: 2, total: 9, next: { offset: 2, limit: 0 } },
+      },
+    ];
+    await expect(collect(client.listUsers())).rejects.toMatchObject({
+      code: 'hub_bad_response',
+      message: expect.stringContaining('malformed at _pagination.next.limit: Too small'),
+    });
+  });
+
   it('rejects a bare list where a page was asked for (a hub without pagination)', async () => {
     answer = () => [200, [userModel('ada')]];
     await expect(collect(client.listUsers())).rejects.toMatchObject({
@@ -276,6 +335,22 @@ describe('HubClient.listUsersUnpaginated', () => {
     expect(hub.requests.map((r) => [r.url, r.headers.accept])).toEqual([
       ['/users?state=active', 'application/json'],
     ]);
+    await client.close();
+    await hub.close();
+  });
+
+  it('names the field path of a malformed user in the bare list', async () => {
+    const broken = userModel('bob', {
+      servers: { '': { ...userModel('bob').servers[''], url: 7 } },
+    });
+    const hub = await startLocalServer((_req, res) =>
+      sendJson(res, 200, [userModel('ada'), broken]),
+    );
+    const client = new HubClient({ apiUrl: hub.url, token: TOKEN });
+    await expect(client.listUsersUnpaginated()).rejects.toMatchObject({
+      code: 'hub_bad_response',
+      message: expect.stringContaining('is malformed at 1.servers..url: Invalid input'),
+    });
     await client.close();
     await hub.close();
   });

@@ -124,6 +124,9 @@ export const userPageSchema = z.object({
   }),
 });
 
+/** A `{items, _pagination}` page of users, as the hub client reads it. */
+export type UserPage = z.output<typeof userPageSchema>;
+
 export const tokenOwnerSchema = z
   .object({
     kind: z.enum(['user', 'service']),

@@ -16,7 +16,11 @@ export interface GetRequest {
 /** GETs JSON from the hub over a keep-alive pool, mapping every failure to a HubError. */
 export class HubTransport {
   // one pool for the client's life: the usage monitor pages through users every cycle
-  private readonly agent = new Agent({ keepAliveTimeout: 4_000, connections: 8 });
+  private readonly agent = new Agent({
+    keepAliveTimeout: 4_000,
+    connections: 8,
+    maxResponseSize: MAX_BODY_BYTES,
+  });
 
   constructor(
     private readonly apiUrl: string,
@@ -67,28 +71,25 @@ export class HubTransport {
     return this.agent.close();
   }
 
-  // Reads the body with a size cap, under the same deadline as the request.
-  private async readBody(body: Dispatcher.ResponseData['body'], signal: AbortSignal, path: string) {
-    const chunks: Buffer[] = [];
-    let size = 0;
+  // The whole body as text, under the same deadline; the pool's maxResponseSize enforces the cap
+  // while it streams in (it drops the connection past it, chunked or not).
+  private async readBody(
+    body: Dispatcher.ResponseData['body'],
+    signal: AbortSignal,
+    path: string,
+  ): Promise<string> {
     try {
-      for await (const chunk of body) {
-        size += (chunk as Buffer).length;
-        if (size > MAX_BODY_BYTES) {
-          body.destroy();
-          throw new HubError(
-            'hub_bad_response',
-            `the hub's answer to GET ${path} is larger than ${MAX_BODY_BYTES} bytes`,
-            path,
-          );
-        }
-        chunks.push(chunk as Buffer);
-      }
+      return await body.text();
     } catch (error) {
-      if (error instanceof HubError) throw error;
+      if ((error as { code?: unknown })?.code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
+        throw new HubError(
+          'hub_bad_response',
+          `the hub's answer to GET ${path} is larger than ${MAX_BODY_BYTES} bytes`,
+          path,
+        );
+      }
       throw this.transportError(error, signal, path);
     }
-    return Buffer.concat(chunks).toString('utf8');
   }
 
   // Names the failure by its error code only: undici errors never carry our headers, but
