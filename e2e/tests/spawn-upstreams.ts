@@ -4,20 +4,23 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { join } from 'node:path';
-import { createTestCa, freePort, startHttpServer } from '@pchub/test-support';
-import type { TestCa, TestServer } from '@pchub/test-support';
-// The Azure stand-ins live beside the client that speaks to Azure; shared until they move into
-// @pchub/test-support, which has no path alias for a tests-only entry point of another lib.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import {
   applyFault,
+  createTestCa,
+  freePort,
   NO_FAULT,
   sendJson,
   startArmStandIn,
+  startHttpServer,
   startManagedIdentityStandIn,
-} from '../../libs/apim-client/src/testing';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import type { ArmStandIn, Fault, ManagedIdentityStandIn } from '../../libs/apim-client/src/testing';
+} from '@pchub/test-support';
+import type {
+  ArmStandIn,
+  Fault,
+  ManagedIdentityStandIn,
+  TestCa,
+  TestServer,
+} from '@pchub/test-support';
 import type { ServiceSpec } from '../src';
 
 /** The hook file of the chart: the one the hub runs in production. */

@@ -1,5 +1,5 @@
 import { expectNoSecrets } from '@pchub/test-support';
-import type { Fault } from './testing/azure';
+import type { Fault } from '@pchub/test-support';
 import { spawnBody, startWorld, TOKENS } from './testing/world';
 import type { Answer, World } from './testing/world';
 

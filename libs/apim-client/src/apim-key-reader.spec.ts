@@ -3,8 +3,8 @@ import { UpstreamError } from '@pchub/lookup-cache';
 import { createTestCa } from '@pchub/test-support';
 import type { TestCa } from '@pchub/test-support';
 import { ApimKeyReader } from './apim-key-reader';
-import { startArmStandIn, startManagedIdentityStandIn, trustTestCa } from './testing';
-import type { ArmStandIn, ManagedIdentityStandIn } from './testing';
+import { startArmStandIn, startManagedIdentityStandIn, trustTestCa } from '@pchub/test-support';
+import type { ArmStandIn, ManagedIdentityStandIn } from '@pchub/test-support';
 
 const SUBSCRIPTION = '0b3a7f2e-51c4-4d7e-9a43-6c1f0e2d9b11';
 const RG = 'pc-manual-resources';

@@ -6,3 +6,11 @@ export { freePort } from './free-port';
 export { startApp, startNodeScript } from './start-app';
 export type { AppName, AppProcess, ExitStatus, StartAppOptions } from './start-app';
 export { expectNoSecrets } from './no-secrets';
+// Stand-ins of the Azure upstreams: Resource Manager (APIM listSecrets) and a managed-identity token endpoint.
+export { applyFault, NO_FAULT, sendJson } from './azure/faults';
+export type { Fault } from './azure/faults';
+export { startArmStandIn } from './azure/arm-stand-in';
+export type { ApimKeys, ArmStandIn, ArmStandInOptions } from './azure/arm-stand-in';
+export { startManagedIdentityStandIn } from './azure/managed-identity-stand-in';
+export type { ManagedIdentityStandIn } from './azure/managed-identity-stand-in';
+export { trustTestCa } from './azure/trust-test-ca';

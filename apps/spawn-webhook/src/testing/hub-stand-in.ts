@@ -1,7 +1,5 @@
-import { startHttpServer } from '@pchub/test-support';
-import type { TestServer } from '@pchub/test-support';
-import { applyFault, NO_FAULT, sendJson } from './azure';
-import type { Fault } from './azure';
+import { applyFault, NO_FAULT, sendJson, startHttpServer } from '@pchub/test-support';
+import type { Fault, TestServer } from '@pchub/test-support';
 
 /** A token owner as JupyterHub's GET /hub/api/user describes it. */
 export interface TokenOwner {

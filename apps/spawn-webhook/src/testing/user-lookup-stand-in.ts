@@ -1,6 +1,5 @@
-import { startHttpServer } from '@pchub/test-support';
-import { applyFault, NO_FAULT, sendJson } from './azure';
-import type { Fault } from './azure';
+import { applyFault, NO_FAULT, sendJson, startHttpServer } from '@pchub/test-support';
+import type { Fault } from '@pchub/test-support';
 
 export const USER_LOOKUP_PREFIX = '/services/user-lookup/';
 

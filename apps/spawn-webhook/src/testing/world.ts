@@ -1,7 +1,10 @@
-import { createTestCa, startApp } from '@pchub/test-support';
-import type { AppProcess, TestCa } from '@pchub/test-support';
-import { startArmStandIn, startManagedIdentityStandIn } from './azure';
-import type { ArmStandIn, ManagedIdentityStandIn } from './azure';
+import {
+  createTestCa,
+  startApp,
+  startArmStandIn,
+  startManagedIdentityStandIn,
+} from '@pchub/test-support';
+import type { AppProcess, ArmStandIn, ManagedIdentityStandIn, TestCa } from '@pchub/test-support';
 import { startHubStandIn } from './hub-stand-in';
 import type { HubStandIn, TokenOwner } from './hub-stand-in';
 import { startUserLookupStandIn } from './user-lookup-stand-in';

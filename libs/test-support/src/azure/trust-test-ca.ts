@@ -1,5 +1,5 @@
 import { getCACertificates, setDefaultCACertificates } from 'node:tls';
-import type { TestCa } from '@pchub/test-support';
+import type { TestCa } from '../test-ca';
 
 /**
  * Makes this process trust the test CA, as NODE_EXTRA_CA_CERTS does for a child process

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { startHttpsServer } from '@pchub/test-support';
-import type { TestCa, TestServer } from '@pchub/test-support';
+import { startHttpsServer } from '../http-servers';
+import type { TestServer } from '../http-servers';
+import type { TestCa } from '../test-ca';
 import { applyFault, NO_FAULT, sendJson } from './faults';
 import type { Fault } from './faults';
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { startHttpServer } from '@pchub/test-support';
-import type { TestServer } from '@pchub/test-support';
+import { startHttpServer } from '../http-servers';
+import type { TestServer } from '../http-servers';
 import { applyFault, NO_FAULT, sendJson } from './faults';
 import type { Fault } from './faults';
 
