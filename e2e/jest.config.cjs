@@ -5,6 +5,6 @@ module.exports = {
   testMatch: ['<rootDir>/tests/**/*.spec.ts'],
   testTimeout: 180_000,
   maxWorkers: 1,
-  // Ends hub processes a failed or careless test left running (see src/reaper.ts).
-  globalTeardown: '<rootDir>/src/global-teardown.ts',
+  // Ends hub processes a failed or careless test left running (see libs/hub-harness/src/reaper.ts).
+  globalTeardown: '<rootDir>/../libs/hub-harness/src/global-teardown.ts',
 };

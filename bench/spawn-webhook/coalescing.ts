@@ -1,5 +1,5 @@
 import { startUpstreams, TOKENS } from '../../apps/spawn-webhook/src/testing/world';
-import { startPcIdStandIn } from '../../e2e/tests/spawn-upstreams';
+import { startPcIdStandIn } from '@pchub/test-support';
 import { startServer } from './processes';
 
 const CONCURRENT = 200;

@@ -1,13 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { startHub } from '../../e2e/src';
-import type { RunningHub } from '../../e2e/src';
-import {
-  chartStyleHookConfig,
-  HOOK_FILE,
-  startSpawnUpstreams,
-} from '../../e2e/tests/spawn-upstreams';
-import type { SpawnUpstreams } from '../../e2e/tests/spawn-upstreams';
+import { startHub } from '@pchub/hub-harness';
+import type { RunningHub } from '@pchub/hub-harness';
+import { chartStyleHookConfig, HOOK_FILE, startSpawnUpstreams } from '@pchub/hub-harness';
+import type { SpawnUpstreams } from '@pchub/hub-harness';
 import { percentile } from './processes';
 
 const SPAWNS = 50;

@@ -3,8 +3,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHub } from '../src';
-import type { RunningHub } from '../src';
+import { startHub } from '@pchub/hub-harness';
+import type { RunningHub } from '@pchub/hub-harness';
 
 const hookDir = mkdtempSync(join(tmpdir(), 'pchub-e2e-hook-'));
 const hookFile = join(hookDir, 'pre_spawn_hook.py');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expectNoSecrets, startHttpServer } from '@pchub/test-support';
 import type { TestServer } from '@pchub/test-support';
-import { HOOK_FILE, stoppedWebhookUrl, startBlackHole } from './spawn-upstreams';
+import { HOOK_FILE, stoppedWebhookUrl, startBlackHole } from '@pchub/hub-harness';
 
 const run = promisify(execFile);
 const PYTHON = join(

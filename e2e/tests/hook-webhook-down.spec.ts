@@ -3,15 +3,15 @@
 // spawn with a message the user can act on.
 import { randomBytes } from 'node:crypto';
 import { expectNoSecrets } from '@pchub/test-support';
-import { startHub } from '../src';
-import type { RunningHub } from '../src';
+import { startHub } from '@pchub/hub-harness';
+import type { RunningHub } from '@pchub/hub-harness';
 import {
   environOf,
   HOOK_FILE,
   KEY_VARIABLE,
   startBlackHole,
   stoppedWebhookUrl,
-} from './spawn-upstreams';
+} from '@pchub/hub-harness';
 
 const HOOK_TOKEN = randomBytes(24).toString('hex');
 const USER_MESSAGE =

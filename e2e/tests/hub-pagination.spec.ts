@@ -1,7 +1,7 @@
 // With more active users than the hub's max page (200), only paging sees them all.
 import { HubClient } from '@pchub/hub-client';
-import { forEachLimit, startHub, waitForHubLog } from '../src';
-import type { RunningHub } from '../src';
+import { forEachLimit, startHub, waitForHubLog } from '@pchub/hub-harness';
+import type { RunningHub } from '@pchub/hub-harness';
 
 // Hub usernames in this deployment are e-mail addresses.
 const activeNames = Array.from({ length: 250 }, (_, i) => `e2e.user+${i}@example.org`);

@@ -1,7 +1,7 @@
 // HubClient.tokenOwner against the hub's own GET /user: who owns a token and what it may do.
 import { HubClient, HubError } from '@pchub/hub-client';
-import { startHub } from '../src';
-import type { RunningHub } from '../src';
+import { startHub } from '@pchub/hub-harness';
+import type { RunningHub } from '@pchub/hub-harness';
 
 const clientToken = 'a-known-token-of-the-scoped-client-service-0001';
 

@@ -4,8 +4,8 @@ import { HubClient } from '@pchub/hub-client';
 import { callerOf, createHubAuth, createLogger, createService } from '@pchub/service-runtime';
 import type { Service } from '@pchub/service-runtime';
 import { expectNoSecrets, freePort } from '@pchub/test-support';
-import { startHub } from '../src';
-import type { RunningHub } from '../src';
+import { startHub } from '@pchub/hub-harness';
+import type { RunningHub } from '@pchub/hub-harness';
 
 const probe = 'auth-probe';
 const scope = 'custom:pc-id-users:read';

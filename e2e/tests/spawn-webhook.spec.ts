@@ -3,15 +3,15 @@
 // (a managed service) and ARM; only pc-id, ARM and the token endpoint are stand-ins.
 import { randomBytes } from 'node:crypto';
 import { expectNoSecrets } from '@pchub/test-support';
-import { startHub } from '../src';
-import type { RunningHub } from '../src';
+import { startHub } from '@pchub/hub-harness';
+import type { RunningHub } from '@pchub/hub-harness';
 import {
   chartStyleHookConfig,
   environOf,
   KEY_VARIABLE,
   startSpawnUpstreams,
-} from './spawn-upstreams';
-import type { SpawnUpstreams } from './spawn-upstreams';
+} from '@pchub/hub-harness';
+import type { SpawnUpstreams } from '@pchub/hub-harness';
 
 const HOOK_TOKEN = randomBytes(24).toString('hex');
 // The webhook's deadline, shorter than the hook's timeout (the chart's defaults: 4 s and 5 s).

@@ -13,8 +13,8 @@ import {
 } from '@pchub/test-support';
 import { randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { forEachLimit, startHub } from '../src';
-import type { RunningHub } from '../src';
+import { forEachLimit, startHub } from '@pchub/hub-harness';
+import type { RunningHub } from '@pchub/hub-harness';
 
 jest.setTimeout(300_000);
 

@@ -1,5 +1,5 @@
 import { expectNoSecrets, startHttpServer, type TestServer } from '@pchub/test-support';
-import { type RunningHub, startHub } from '../src';
+import { type RunningHub, startHub } from '@pchub/hub-harness';
 
 // user-lookup as a managed service of a real JupyterHub, called through the hub's proxy; the hub
 // checks every caller token, our fake stands in only for pc-id.

@@ -14,3 +14,5 @@ export type { ApimKeys, ArmStandIn, ArmStandInOptions } from './azure/arm-stand-
 export { startManagedIdentityStandIn } from './azure/managed-identity-stand-in';
 export type { ManagedIdentityStandIn } from './azure/managed-identity-stand-in';
 export { trustTestCa } from './azure/trust-test-ca';
+export { startPcIdStandIn } from './pc-id-stand-in';
+export type { PcIdStandIn } from './pc-id-stand-in';

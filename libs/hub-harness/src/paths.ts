@@ -1,10 +1,10 @@
 // Where the harness finds the hub venvs, the proxy, Node and the app bundles.
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { AppName, HubVersion } from './types';
 
-export const repoRoot = resolve(__dirname, '../..');
-export const hubConfigDir = join(repoRoot, 'e2e/hub');
+export const repoRoot = workspaceRoot();
+export const hubConfigDir = join(repoRoot, 'libs/hub-harness/hub');
 export const hubConfigFile = join(hubConfigDir, 'jupyterhub_config.py');
 export const lightServerScript = join(hubConfigDir, 'light_server.cjs');
 export const nodeBinDir = join(repoRoot, 'node_modules/.bin');
@@ -29,4 +29,12 @@ export function appBundle(app: AppName): string {
     throw new Error(`${bundle} missing: run \`npx nx build ${app}\` (the e2e target does)`);
   }
   return bundle;
+}
+
+// The workspace root holds nx.json; walking up works from the sources and from a bundle in dist/.
+function workspaceRoot(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'nx.json'))) return dir;
+  }
+  throw new Error(`no nx.json above ${__dirname}: the harness runs inside the workspace`);
 }

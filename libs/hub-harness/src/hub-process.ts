@@ -47,7 +47,7 @@ function hubEnv(input: HubProcessInput): Record<string, string> {
     PATH: `${input.venvBin}:${nodeBinDir}:${process.env['PATH'] ?? '/usr/bin:/bin'}`,
     HOME: input.dataDir,
     LANG: 'C.UTF-8',
-    // The hub imports e2e/hub/light_spawner.py: keep bytecode out of the source tree.
+    // The hub imports libs/hub-harness/hub/light_spawner.py: keep bytecode out of the source tree.
     PYTHONDONTWRITEBYTECODE: '1',
     PCHUB_E2E_SPEC: input.specPath,
     CONFIGPROXY_AUTH_TOKEN: input.proxyAuthToken,

@@ -3,3 +3,14 @@ export { forEachLimit } from './concurrency';
 export { waitForHubLog } from './hub-log';
 export type { HubLogWait } from './hub-log';
 export type { AppName, HubOptions, HubVersion, RoleSpec, RunningHub, ServiceSpec } from './types';
+export {
+  chartStyleHookConfig,
+  environOf,
+  HOOK_FILE,
+  KEY_VARIABLE,
+  startBlackHole,
+  startSpawnUpstreams,
+  stoppedWebhookUrl,
+} from './spawn-chain';
+export type { SpawnUpstreams } from './spawn-chain';
+export { reapAfterRun } from './reaper';

@@ -1,70 +1,24 @@
-// The upstreams of the spawn chain for the e2e tests: pc-id over HTTP, ARM over HTTPS with a
+// The upstreams of the spawn chain for e2e tests and the demo: pc-id over HTTP, ARM over HTTPS with a
 // test CA and a managed-identity token endpoint, plus what a stopped webhook looks like.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { join } from 'node:path';
 import {
-  applyFault,
   createTestCa,
   freePort,
-  NO_FAULT,
-  sendJson,
   startArmStandIn,
-  startHttpServer,
   startManagedIdentityStandIn,
+  startPcIdStandIn,
 } from '@pchub/test-support';
-import type {
-  ArmStandIn,
-  Fault,
-  ManagedIdentityStandIn,
-  TestCa,
-  TestServer,
-} from '@pchub/test-support';
-import type { ServiceSpec } from '../src';
+import type { ArmStandIn, ManagedIdentityStandIn, PcIdStandIn, TestCa } from '@pchub/test-support';
+import { repoRoot } from './paths';
+import type { ServiceSpec } from './types';
 
 /** The hook file of the chart: the one the hub runs in production. */
-export const HOOK_FILE = join(__dirname, '../../helm/pchub/files/hub/pre_spawn_hook.py');
+export const HOOK_FILE = join(repoRoot, 'helm/pchub/files/hub/pre_spawn_hook.py');
 export const KEY_VARIABLE = 'PC_SDK_SUBSCRIPTION_KEY';
 const SUBSCRIPTION_ID = '3d8e1f5a-9c2b-4a7e-b061-5f4c2e8d7a19';
-const PC_ID_PATH = /^\/id\/users\/users\/([^/?#]+)\/$/;
-
-/** pc-id's GET /users/users/{name}/ with `Authorization: Token …`, and a fault switch. */
-export interface PcIdStandIn {
-  readonly url: string;
-  readonly token: string;
-  readonly accounts: Map<string, number>;
-  fault: Fault;
-  /** Every request that arrived (recorded before any fault applies). */
-  readonly requests: TestServer['requests'];
-  /** How many requests have been answered so far. */
-  answered(): number;
-  close(): Promise<void>;
-}
-
-export async function startPcIdStandIn(): Promise<PcIdStandIn> {
-  const token = `e2e-pcid-${Math.random().toString(36).slice(2)}`;
-  const accounts = new Map<string, number>();
-  let answered = 0;
-  const standIn = { fault: NO_FAULT as Fault, accounts, token, answered: () => answered };
-  const server: TestServer = await startHttpServer(async (req, res) => {
-    res.on('finish', () => (answered += 1));
-    const segment = PC_ID_PATH.exec(req.url ?? '')?.[1];
-    if (segment === undefined) return sendJson(res, 404, { detail: 'Not found.' });
-    if (req.headers.authorization !== `Token ${token}`)
-      return sendJson(res, 401, { detail: 'Invalid token.' });
-    if (await applyFault(() => standIn.fault, req, res)) return;
-    const name = decodeURIComponent(segment);
-    const pk = accounts.get(name);
-    if (pk === undefined) return sendJson(res, 404, { detail: 'Not found.' });
-    sendJson(res, 200, { pk, email: name });
-  });
-  return Object.assign(standIn, {
-    url: `${server.url}id`,
-    requests: server.requests,
-    close: () => server.close(),
-  });
-}
 
 /** Every upstream of the chain, with users that have (or lack) accounts and subscriptions. */
 export interface SpawnUpstreams {

@@ -1,6 +1,6 @@
 """JupyterHub config of the e2e harness.
 
-The harness (e2e/src) writes a JSON spec and points PCHUB_E2E_SPEC at it, so this
+The harness (libs/hub-harness/src) writes a JSON spec and points PCHUB_E2E_SPEC at it, so this
 one file serves every test hub and stays plain Python the hub loads as usual.
 """
 

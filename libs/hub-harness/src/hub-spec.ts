@@ -1,4 +1,4 @@
-// The JSON spec e2e/hub/jupyterhub_config.py reads: everything that varies per test hub.
+// The JSON spec libs/hub-harness/hub/jupyterhub_config.py reads: everything that varies per test hub.
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { appBundle } from './paths';
