@@ -1,5 +1,6 @@
 import type { Meter } from '@opentelemetry/api';
 import type { CacheOutcome } from '@pchub/lookup-cache';
+import { REQUEST_SECONDS_BUCKETS } from '@pchub/telemetry';
 
 /** 'found' or the error code the request was answered with. */
 export type RequestOutcome = string;
@@ -12,9 +13,6 @@ export interface WebhookMetrics {
   cache(outcome: CacheOutcome): void;
 }
 
-// Answers take milliseconds from the cache and up to the deadline (4 s by default) otherwise.
-const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
 // Labels are fixed vocabularies (codes, upstream names), never user names or keys.
 export function createWebhookMetrics(meter: Meter): WebhookMetrics {
   const requests = meter.createCounter('pchub_spawn_webhook_requests', {
@@ -23,7 +21,7 @@ export function createWebhookMetrics(meter: Meter): WebhookMetrics {
   const duration = meter.createHistogram('pchub_spawn_webhook_request_duration_seconds', {
     description: 'Time to answer a spawn-environment request, by outcome',
     unit: 's',
-    advice: { explicitBucketBoundaries: SECONDS_BUCKETS },
+    advice: { explicitBucketBoundaries: REQUEST_SECONDS_BUCKETS },
   });
   const upstreamCalls = meter.createCounter('pchub_spawn_webhook_upstream_calls', {
     description: 'Calls to user-lookup and Azure Resource Manager, by upstream and outcome',
@@ -31,7 +29,7 @@ export function createWebhookMetrics(meter: Meter): WebhookMetrics {
   const upstreamDuration = meter.createHistogram('pchub_spawn_webhook_upstream_duration_seconds', {
     description: 'Duration of calls to user-lookup and Azure Resource Manager',
     unit: 's',
-    advice: { explicitBucketBoundaries: SECONDS_BUCKETS },
+    advice: { explicitBucketBoundaries: REQUEST_SECONDS_BUCKETS },
   });
   const cacheResults = meter.createCounter('pchub_spawn_webhook_cache', {
     description:

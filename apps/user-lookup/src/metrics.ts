@@ -1,5 +1,6 @@
 import type { Meter } from '@opentelemetry/api';
 import type { CacheOutcome } from '@pchub/lookup-cache';
+import { REQUEST_SECONDS_BUCKETS } from '@pchub/telemetry';
 
 /** What a lookup request ended as: 'found' or the error code it was answered with. */
 export type RequestOutcome = string;
@@ -22,6 +23,7 @@ export function createLookupMetrics(meter: Meter): LookupMetrics {
   const upstreamDuration = meter.createHistogram('pchub_user_lookup_upstream_duration_seconds', {
     description: 'Duration of calls to the pc-id API',
     unit: 's',
+    advice: { explicitBucketBoundaries: REQUEST_SECONDS_BUCKETS },
   });
   const cacheResults = meter.createCounter('pchub_user_lookup_cache', {
     description:

@@ -240,5 +240,9 @@ describe('GET metrics', () => {
     expect(text).toMatch(
       /^pchub_user_lookup_upstream_duration_seconds_count\{.*outcome="found".*\} \d+/m,
     );
+    // Seconds-scale buckets: a fast pc-id answer lands below 1 s, not in OTel's 0-5 ms-scale first bucket.
+    expect(text).toMatch(
+      /^pchub_user_lookup_upstream_duration_seconds_bucket\{.*outcome="found".*le="0.25".*\} [1-9]/m,
+    );
   });
 });

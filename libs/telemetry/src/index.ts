@@ -2,3 +2,4 @@ export { telemetryEnv } from './env';
 export type { TelemetryEnv } from './env';
 export { startTelemetry, TELEMETRY_FLUSH_TIMEOUT_MS } from './telemetry';
 export type { LogAttributes, LogRecordInput, Telemetry, TelemetryOptions } from './telemetry';
+export { REQUEST_SECONDS_BUCKETS } from './buckets';

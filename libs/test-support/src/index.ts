@@ -16,3 +16,10 @@ export type { ManagedIdentityStandIn } from './azure/managed-identity-stand-in';
 export { trustTestCa } from './azure/trust-test-ca';
 export { startPcIdStandIn } from './pc-id-stand-in';
 export type { PcIdStandIn } from './pc-id-stand-in';
+export {
+  markdownTable,
+  referenceProblems,
+  referenceRows,
+  schemaDefaults,
+} from './config-reference';
+export type { MarkdownTable, ReferenceRow } from './config-reference';
