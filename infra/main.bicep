@@ -131,6 +131,18 @@ module monitoring 'modules/monitoring.bicep' = {
   }
 }
 
+// Usage and spawn-chain figures in Application Insights, next to the data (DESIGN 3.3).
+module workbook 'modules/workbook.bicep' = {
+  name: 'workbook'
+  scope: rg
+  params: {
+    location: location
+    appInsightsName: monitoring.outputs.appInsightsName
+    displayName: 'pchub hub services (${environmentName})'
+    tags: allTags
+  }
+}
+
 module aks 'modules/aks.bicep' = {
   name: 'aks'
   scope: rg
@@ -239,6 +251,9 @@ output dataShareName string = storage.outputs.shareName
 
 @description('Name of the Application Insights resource.')
 output appInsightsName string = monitoring.outputs.appInsightsName
+
+@description('Resource ID of the hub services workbook in Application Insights.')
+output workbookId string = workbook.outputs.workbookId
 
 @description('Client ID of spawn-webhook\'s workload identity.')
 output spawnWebhookClientId string = spawnWebhookIdentity.outputs.clientId

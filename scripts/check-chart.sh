@@ -4,7 +4,8 @@
 # prod), every rendered manifest through kubernetes-validate (strict, Kubernetes $KUBE_VERSION)
 # and our policy checks, the daskhub.jupyterhub values against the jupyterhub chart 4.4.0
 # schema, every Python snippet compiled and the hub's extraConfig run against the chart's
-# files, no secret in any values file, yamllint, and the chart's own guards refusing bad values.
+# files, no secret in any values file, yamllint, the chart's own guards refusing bad values, and
+# the Grafana dashboards (files/dashboards) rendered into their ConfigMap, on and off.
 # Needs scripts/setup-tools.sh to have run. Exits non-zero on any finding.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -40,14 +41,18 @@ print(next(d["version"] for d in deps if d["name"] == "daskhub"))' "$chart/Chart
 }
 
 # The values files of one render, in the order the deploy workflow passes them; "options"
-# is staging plus every optional value the deployments leave unset.
+# is staging plus every optional value the deployments leave unset, "dashboards-off" staging
+# without the Grafana dashboards.
 values_args() {
   local env="$1"
-  if [[ "$env" == options ]]; then
-    echo "-f $work/pchub/values-staging.yaml -f $infra_outputs -f helm/checks/options.example.yaml"
-  else
-    echo "-f $work/pchub/values-$env.yaml -f $infra_outputs"
-  fi
+  case "$env" in
+    options)
+      echo "-f $work/pchub/values-staging.yaml -f $infra_outputs -f helm/checks/options.example.yaml" ;;
+    dashboards-off)
+      echo "-f $work/pchub/values-staging.yaml -f $infra_outputs --set dashboards.grafana.enabled=false" ;;
+    *)
+      echo "-f $work/pchub/values-$env.yaml -f $infra_outputs" ;;
+  esac
 }
 
 # helm lint + helm template + kubernetes-validate for one render.
@@ -80,7 +85,7 @@ expect_refused() {
 }
 
 stage_chart
-for env in staging prod options; do
+for env in staging prod options dashboards-off; do
   render_and_validate "$env"
 done
 
@@ -88,6 +93,9 @@ done
 "$tools_python" helm/checks/check_values.py "$chart" "$z2jh_schema" \
   "$infra_outputs" "$work"
 "$hub_python" helm/checks/check_hub_config.py "$chart" "$work"/staging.json "$work"/prod.json
+"$tools_python" helm/checks/check_dashboards.py "$chart" helm/checks/options.example.yaml \
+  "$work"/rendered-staging.yaml "$work"/rendered-prod.yaml \
+  --options "$work"/rendered-options.yaml --off "$work"/rendered-dashboards-off.yaml
 
 expect_refused "a hook token service without custom:spawn-environment:read" \
   'must grant "custom:spawn-environment:read" to service "spawn-hook"' \
@@ -113,6 +121,9 @@ expect_refused "a spawn webhook without its workload identity" \
 expect_refused "an env var the service does not read (values.schema.json)" \
   'additional properties' \
   --set 'userLookup.env.PC_ID_TOKEN=literal'
+expect_refused "a dashboards folder that is a path (values.schema.json)" \
+  "at '/dashboards/grafana/folder'" \
+  --set 'dashboards.grafana.folder=../grafana'
 
 .tools/venv/bin/yamllint --strict -c helm/checks/yamllint.yaml \
   "$chart/Chart.yaml" "$chart"/values*.yaml helm/checks/*.yaml "$work"/rendered-*.yaml

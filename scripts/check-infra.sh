@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Checks the Bicep infrastructure (infra/) without Azure: every .bicep file parsed by
 # pycep-parser with the static cross-checks of infra/checks/check_bicep.py (descriptions,
-# module parameters, parameter files, justified skips, the helmValues output's shape), then
-# checkov's Bicep policies, which must pass with every skip justified in the Bicep source.
+# module parameters, parameter files, loaded files, justified skips, the helmValues output's
+# shape), the Azure Monitor workbooks (infra/workbooks) the Bicep deploys, then checkov's Bicep
+# policies, which must pass with every skip justified in the Bicep source.
 # Needs scripts/setup-tools.sh to have run. Exits non-zero on any finding.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
 PYTHONDONTWRITEBYTECODE=1 .tools/venv/bin/python infra/checks/check_bicep.py infra helm/checks/infra-outputs.example.yaml
+PYTHONDONTWRITEBYTECODE=1 .tools/venv/bin/python infra/checks/check_workbooks.py infra/workbooks/*.json
 
 report="$(mktemp)"
 trap 'rm -f "$report"' EXIT

@@ -3,9 +3,11 @@
 usage: check_bicep.py INFRA_DIR HELM_VALUES_EXAMPLE
 
 Parses every .bicep file under INFRA_DIR with pycep-parser (the parser checkov uses) and checks:
-every param and output carries a @description (AVM style); every module call passes only
-parameters the module declares and every parameter it requires; every params/*.parameters.json
-sets only main.bicep's parameters, all the required ones, within their @allowed values; every
+every param and output carries a @description (AVM style); every file that loadTextContent or
+loadJsonContent reads exists, fits Bicep's size limit and, if JSON, parses; every module call
+passes only parameters the module declares and every parameter it requires; every
+params/*.parameters.json sets only main.bicep's parameters, all the required ones, within their
+@allowed values; every
 `checkov:skip` names its reason; and main.bicep's `helmValues` output has exactly the shape of
 HELM_VALUES_EXAMPLE, the file the chart checks render with.
 Prints one line per check; exits 1 when anything failed.
@@ -20,6 +22,9 @@ import yaml
 from pycep import BicepParser
 
 SKIP = re.compile(r"checkov:skip=(CKV2?_[A-Z]+_\d+)(:\s*(.*))?")
+LOAD = re.compile(r"load(Text|Json)Content\(\s*'([^']+)'")
+# Bicep's limit for loadTextContent (loadJsonContent allows more; the smaller one binds both).
+LOAD_LIMIT_CHARS = 131072
 failures = []
 
 
@@ -45,6 +50,25 @@ def check_descriptions(path, tree):
     missing = [f"param {n}" for n, p in tree.get("parameters", {}).items() if not has_description(p)]
     missing += [f"output {n}" for n, o in tree.get("outputs", {}).items() if not has_description(o)]
     report(not missing, f"{path}: every param and output has a @description", ", ".join(missing))
+
+
+# `bicep build` inlines these files; a missing, oversized or broken one fails only there.
+def check_loaded_files(path):
+    faults = []
+    for match in LOAD.finditer(path.read_text(encoding="utf-8")):
+        target = path.parent / match.group(2)
+        if not target.is_file():
+            faults.append(f"{match.group(2)} missing")
+            continue
+        text = target.read_text(encoding="utf-8")
+        if len(text) > LOAD_LIMIT_CHARS:
+            faults.append(f"{match.group(2)} has {len(text)} characters, over {LOAD_LIMIT_CHARS}")
+        if match.group(1) == "Json" or target.suffix == ".json":
+            try:
+                json.loads(text)
+            except json.JSONDecodeError as error:
+                faults.append(f"{match.group(2)} is not JSON: {error}")
+    report(not faults, f"{path}: every loaded file exists and fits", "; ".join(faults))
 
 
 # Parameters without a default must be given by every caller.
@@ -140,6 +164,7 @@ def main(infra_dir, helm_values_example):
         counts = {k: len(tree.get(k, {})) for k in ("parameters", "resources", "modules", "outputs")}
         report(True, f"{path}: parses", ", ".join(f"{v} {k}" for k, v in counts.items()))
         check_descriptions(path, tree)
+        check_loaded_files(path)
         check_module_calls(path, tree)
         check_skips(path)
     main_tree = parse(infra / "main.bicep")
