@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # Installs every non-npm tool the test run needs into .tools/ (idempotent:
 # a step is skipped when its pinned input has not changed since it last ran).
+#   scripts/setup-tools.sh        everything the test run needs (Go tools, venvs, Chromium)
+#   scripts/setup-tools.sh demo   only what `npm run demo` needs: the .tools/demo venv
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 tools="$root/.tools"
+mode="${1:-all}"
+if [[ "$mode" != all && "$mode" != demo ]]; then
+  echo "usage: scripts/setup-tools.sh [demo]" >&2
+  exit 2
+fi
 mkdir -p "$tools/bin"
 
 # Creates a venv from a requirements file unless one built from the same file exists.
@@ -28,6 +35,33 @@ go_tool() {
   echo "$version" > "$stamp"
 }
 
+# Debian's Chromium for the demo's browser test: playwright-core brings no browser of its own.
+ensure_chromium() {
+  if [[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]] || command -v chromium >/dev/null; then
+    return 0
+  fi
+  if [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null; then
+    echo "setup-tools: Chromium is missing and cannot be installed here (needs root and apt-get):" \
+      "install Debian's chromium package, or point CHROMIUM_PATH at a Chromium" >&2
+    return 1
+  fi
+  # The package lists may be stale or absent in a fresh container: update only when needed.
+  apt_install chromium || { apt-get update -qq && apt_install chromium; }
+}
+
+# A quiet, non-interactive apt install without recommended extras.
+apt_install() {
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# The demo needs only its venv: no Go, helm or browser on a machine that just wants to try it.
+if [[ "$mode" == demo ]]; then
+  make_venv "$tools/demo" "$root/demo/requirements.txt"
+  exit 0
+fi
+
+ensure_chromium
+make_venv "$tools/demo" "$root/demo/requirements.txt" &
 make_venv "$tools/venv" "$root/scripts/requirements-tools.txt" &
 make_venv "$tools/hub-5.5" "$root/e2e/requirements-hub-5.5.txt" &
 make_venv "$tools/hub-6.1" "$root/e2e/requirements-hub-6.1.txt" &

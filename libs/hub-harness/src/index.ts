@@ -13,4 +13,6 @@ export {
   stoppedWebhookUrl,
 } from './spawn-chain';
 export type { SpawnUpstreams } from './spawn-chain';
-export { reapAfterRun } from './reaper';
+export { findMarked, reapAfterRun } from './reaper';
+export { repoRoot } from './paths';
+export { portInUse } from './ports';

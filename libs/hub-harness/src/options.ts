@@ -1,5 +1,7 @@
 // Checks HubOptions up front, so a typo fails with a clear message instead of a hub
 // that will not start (the hub's own error would be buried in its log).
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { adminServiceName } from './hub-spec';
 import type { HubOptions, HubVersion } from './types';
 
@@ -20,6 +22,8 @@ export function resolveVersion(options: HubOptions): HubVersion {
 }
 
 export function validateOptions(options: HubOptions): void {
+  validateVenvDir(options.venvDir);
+  validatePublicPort(options.publicPort);
   if (options.spawner !== undefined && !spawners.includes(options.spawner)) {
     throw new TypeError(
       `spawner must be one of ${spawners.join(', ')}, got ${JSON.stringify(options.spawner)}`,
@@ -57,5 +61,26 @@ export function validateOptions(options: HubOptions): void {
     if (unknown.length > 0) {
       throw new TypeError(`role ${role.name}: unknown services ${unknown.join(', ')}`);
     }
+  }
+}
+
+// A relative path would be read against the hub's own working directory (its temp dir).
+function validateVenvDir(venvDir: string | undefined): void {
+  if (venvDir === undefined) return;
+  const complete =
+    isAbsolute(venvDir) &&
+    ['jupyterhub', 'jupyterhub-singleuser'].every((tool) => existsSync(join(venvDir, 'bin', tool)));
+  if (!complete) {
+    throw new TypeError(
+      `venvDir must be the absolute path of a venv holding bin/jupyterhub and bin/jupyterhub-singleuser, got ${JSON.stringify(venvDir)}`,
+    );
+  }
+}
+
+// Port 0 would leave the proxy on a port nobody knows; above 65535 it cannot listen at all.
+function validatePublicPort(port: number | undefined): void {
+  if (port === undefined) return;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new TypeError(`publicPort must be an integer from 1 to 65535, got ${String(port)}`);
   }
 }

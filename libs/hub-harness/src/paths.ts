@@ -14,7 +14,8 @@ export const proxyScript = join(
 );
 
 /** bin/ of the venv holding the requested JupyterHub; fails early when setup-tools has not run. */
-export function venvBin(version: HubVersion): string {
+export function venvBin(version: HubVersion, venvDir?: string): string {
+  if (venvDir !== undefined) return join(venvDir, 'bin');
   const bin = join(repoRoot, '.tools', `hub-${version}`, 'bin');
   if (!existsSync(join(bin, 'jupyterhub'))) {
     throw new Error(`JupyterHub ${version} venv missing at ${bin}: run scripts/setup-tools.sh`);

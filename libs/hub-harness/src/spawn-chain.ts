@@ -26,8 +26,11 @@ export interface SpawnUpstreams {
   pcId: PcIdStandIn;
   arm: ArmStandIn;
   identity: ManagedIdentityStandIn;
-  /** Gives `user` a pc-id account and, unless told otherwise, an APIM subscription; returns its key. */
-  addAccount(user: string, withSubscription?: boolean): string;
+  /**
+   * Gives `user` a pc-id account and, unless told otherwise, an APIM subscription; returns its
+   * primary key (`primaryKey` when given, e.g. the demo's visibly fake one, else a random one).
+   */
+  addAccount(user: string, withSubscription?: boolean, primaryKey?: string): string;
   /** The managed services user-lookup and spawn-webhook, configured for these upstreams. */
   services(webhookEnv?: Record<string, string>): ServiceSpec[];
   /** Every secret handed out so far (tokens, keys), for leak checks. */
@@ -53,11 +56,11 @@ export async function startSpawnUpstreams(): Promise<SpawnUpstreams> {
     pcId,
     arm,
     identity,
-    addAccount(user, withSubscription = true) {
+    addAccount(user, withSubscription = true, primaryKeyWanted?: string) {
       const pk = (nextPk += 1);
       pcId.accounts.set(user, pk);
-      const primaryKey = `e2e-primary-${pk}-${Math.random().toString(36).slice(2)}`;
-      const secondaryKey = `e2e-secondary-${pk}-${Math.random().toString(36).slice(2)}`;
+      const primaryKey = primaryKeyWanted ?? randomKey('primary', pk);
+      const secondaryKey = randomKey('secondary', pk);
       keys.push(primaryKey, secondaryKey);
       if (withSubscription)
         arm.subscriptions.set(`${pk}-planetarycomputer`, { primaryKey, secondaryKey });
@@ -88,6 +91,11 @@ export async function startSpawnUpstreams(): Promise<SpawnUpstreams> {
       ca.dispose();
     },
   };
+}
+
+// Unique per call, and recognisable in a leak report by its prefix.
+function randomKey(kind: 'primary' | 'secondary', pk: number): string {
+  return `e2e-${kind}-${pk}-${Math.random().toString(36).slice(2)}`;
 }
 
 /**

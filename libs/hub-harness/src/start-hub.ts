@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { buildHubSpec, newToken } from './hub-spec';
 import { resolveVersion, validateOptions } from './options';
 import { venvBin } from './paths';
-import { freePorts } from './ports';
+import { freePorts, portInUse } from './ports';
 import type { GroupProcess } from './process-group';
 import {
   dataDirPrefix,
@@ -22,14 +22,11 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   const version = resolveVersion(options);
   validateOptions(options);
   requireNode24();
-  const bin = venvBin(version);
+  const bin = venvBin(version, options.venvDir);
   installExitHook();
   await reapOrphans();
 
-  const managedCount = (options.services ?? []).filter((service) => service.app).length;
-  const [publicPort, proxyApiPort, hubPort, lightPort, ...servicePorts] = (await freePorts(
-    4 + managedCount,
-  )) as [number, number, number, number, ...number[]];
+  const [publicPort, proxyApiPort, hubPort, lightPort, ...servicePorts] = await hubPorts(options);
   const dataDir = await mkdtemp(dataDirPrefix());
   const marker = newMarker();
   const echo = process.env['E2E_HUB_LOG'] === '1';
@@ -84,6 +81,19 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
     await (hub ? hub.stop() : abandonStart(started, marker, dataDir));
     throw error;
   }
+}
+
+type HubPorts = [number, number, number, number, ...number[]];
+
+// The public port (free unless fixed), the proxy API, the hub, the light server, then one per
+// managed service.
+async function hubPorts(options: HubOptions): Promise<HubPorts> {
+  const managedCount = (options.services ?? []).filter((service) => service.app).length;
+  const fixed = options.publicPort;
+  if (fixed === undefined) return (await freePorts(4 + managedCount)) as HubPorts;
+  // Otherwise the proxy's API still answers and the start only times out much later.
+  if (await portInUse(fixed)) throw new Error(`publicPort ${fixed} is in use on 127.0.0.1`);
+  return [fixed, ...(await freePorts(3 + managedCount, [fixed]))] as HubPorts;
 }
 
 // A start that failed before the hub object existed still leaves processes and a temp dir.

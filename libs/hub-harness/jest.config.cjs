@@ -1,0 +1,1 @@
+module.exports = { displayName: 'hub-harness', preset: '../../jest.preset.cjs' };
