@@ -1,4 +1,4 @@
-// The demo as a person starts it, from the repo root, in a process group of its own so a signal
+// The demo as a person starts it, from a checkout's root, in a process group of its own so a signal
 // to the group is what Ctrl-C in a terminal sends.
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -38,10 +38,14 @@ function personEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 /** `npm run demo` as a person types it. */
 export type DemoCommand = 'npm run demo';
 
-export function startDemo(command: DemoCommand, env: Record<string, string> = {}): DemoProcess {
+export function startDemo(
+  command: DemoCommand,
+  env: Record<string, string> = {},
+  cwd: string = repoRoot,
+): DemoProcess {
   const [program, ...args] = command.split(' ') as [string, ...string[]];
   const child = spawn(program, args, {
-    cwd: repoRoot,
+    cwd,
     env: personEnv(env),
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],

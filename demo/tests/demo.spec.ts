@@ -13,6 +13,8 @@ import type { Browser, Page } from 'playwright-core';
 import type { ParsedBanner } from '../src/banner';
 import { launchChromium, step } from './browser';
 import { demoBundle, groupMembers, isAlive, pids, startDemo } from './demo-process';
+import { freshCheckout, newcomerPath } from './fresh-checkout';
+import type { FreshCheckout } from './fresh-checkout';
 import type { DemoProcess, ExitStatus } from './demo-process';
 import { logIn, readableTerminals, runInNewTerminal, startServer, terminalRow } from './hub-pages';
 import { parseSamples, sampleValue } from './metrics';
@@ -21,6 +23,7 @@ import { parseSamples, sampleValue } from './metrics';
 const PROFILE = 'r';
 const ANNOUNCEMENT = 'Local demo — pc-id and API Management are stand-ins; the key is not real.';
 
+let checkout: FreshCheckout | undefined;
 let demo: DemoProcess | undefined;
 let browser: Browser | undefined;
 let page: Page;
@@ -36,8 +39,14 @@ describe('npm run demo', () => {
     page = await browser.newPage();
     page.setDefaultTimeout(30_000);
     port = await freePort();
-    demo = startDemo('npm run demo', { DEMO_PORT: String(port) });
-    // A first run may install npm packages, build the venv and the bundles before the hub starts.
+    // From a fresh clone with the system Node on PATH: the script installs the npm packages
+    // (Node 24 among them) and the demo's venv and builds the bundles before the hub starts.
+    checkout = freshCheckout();
+    demo = startDemo(
+      'npm run demo',
+      { DEMO_PORT: String(port), PATH: newcomerPath() },
+      checkout.dir,
+    );
     banner = await demo.banner(540_000);
   }, 600_000);
 
@@ -45,6 +54,7 @@ describe('npm run demo', () => {
     await browser?.close();
     browser = undefined;
     demo?.kill();
+    checkout?.dispose();
   });
 
   test('prints where the demo runs and how to log in', () => {
@@ -52,6 +62,13 @@ describe('npm run demo', () => {
     expect(banner.user).toBe('demo@example.com');
     expect(banner.key).toMatch(/^demo-key-not-a-real-apim-key-[0-9a-f]+$/);
     expect(banner.metricsUrl).toBe(`${banner.url}services/usage-monitor/metrics`);
+  });
+
+  test('came up from a fresh clone: it installed what it needs first', () => {
+    const output = demo!.output();
+    expect(output).toContain("demo: installing the workspace's npm packages");
+    expect(output).toContain("demo: preparing the demo's Python venv");
+    expect(output).toContain('demo: building usage-monitor, spawn-webhook, user-lookup');
   });
 
   test('a person logs in, starts a server and finds the key in a JupyterLab terminal', async () => {
