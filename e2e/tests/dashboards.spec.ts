@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expectNoSecrets, startHttpsServer } from '@pchub/test-support';
 import type { TestServer } from '@pchub/test-support';
-import { chartStyleHookConfig, startHub, startSpawnUpstreams } from '@pchub/hub-harness';
+import { chartStyleHookConfig, startHub, startSpawnUpstreams, waitFor } from '@pchub/hub-harness';
 import type { RunningHub, SpawnUpstreams } from '@pchub/hub-harness';
 import { dashboardQueries } from './dashboard-queries';
 import {
@@ -46,14 +46,8 @@ let exposition: Exposition;
 let azure: AzureTelemetry;
 
 /** Polls `probe` until it returns a value (not undefined), or fails naming `what`. */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
+  return waitFor(probe, { what, timeoutMs: ms, intervalMs: 250 });
 }
 
 /** One app's /metrics through the hub's proxy, with a read:metrics token. */

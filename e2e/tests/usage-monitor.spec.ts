@@ -13,7 +13,7 @@ import {
 } from '@pchub/test-support';
 import { randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { forEachLimit, startHub } from '@pchub/hub-harness';
+import { forEachLimit, startHub, waitFor } from '@pchub/hub-harness';
 import type { RunningHub } from '@pchub/hub-harness';
 
 jest.setTimeout(300_000);
@@ -76,14 +76,9 @@ async function scrapeDirect(app: AppProcess): Promise<Samples> {
   return parseSamples(await (await fetch(`${app.url}metrics`)).text());
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+/** Polls `probe` until it returns a value (not undefined), or fails naming `what`. */
+function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
+  return waitFor(probe, { what, timeoutMs: ms, intervalMs: 250 });
 }
 
 /** Waits for a fresh successful poll of the managed monitor, then returns its metrics. */

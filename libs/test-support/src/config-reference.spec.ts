@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   markdownTable,
+  readmeConfigurationProblems,
   referenceProblems,
   referenceRows,
   schemaDefaults,
@@ -125,6 +126,30 @@ describe('referenceProblems', () => {
   it('names a default that differs from the schema', () => {
     expect(referenceProblems(rows, { ...shape, PORT: z.coerce.number().default(9000) })).toEqual([
       'PORT: the table says `8000`, the app `9000`',
+    ]);
+  });
+});
+
+describe('readmeConfigurationProblems', () => {
+  const withLibraryTable = (names: string[]) =>
+    `${readme}
+
+### Read by Node.js and libraries (not validated at start)
+
+| variable | read by |
+| -------- | ------- |
+${names.map((name) => `| \`${name}\` | Node.js |`).join('\n')}
+`;
+
+  it('passes a README whose tables agree with the shape', () => {
+    expect(readmeConfigurationProblems(withLibraryTable(['NODE_EXTRA_CA_CERTS']), shape)).toEqual(
+      [],
+    );
+  });
+
+  it('names a validated variable listed among the library ones', () => {
+    expect(readmeConfigurationProblems(withLibraryTable(['NODE_OPTIONS', 'PORT']), shape)).toEqual([
+      'PORT is validated at start but listed as read by libraries',
     ]);
   });
 });

@@ -107,3 +107,25 @@ function cellsOf(line: string): string[] {
     .replace(/(?<!\\)\|$/, '');
   return inner.split(/(?<!\\)\|/).map((cell) => cell.trim().replace(/\\\|/g, '|'));
 }
+
+export const CONFIGURATION_HEADING = '## Configuration';
+export const LIBRARY_VARIABLES_HEADING =
+  '### Read by Node.js and libraries (not validated at start)';
+
+/**
+ * An app README's problems: its `## Configuration` table against the app's shape, and any
+ * variable the shape validates listed again among the ones only Node.js and libraries read.
+ */
+export function readmeConfigurationProblems(
+  readme: string,
+  shape: Record<string, z.ZodType>,
+): string[] {
+  const libraryOnly = markdownTable(readme, LIBRARY_VARIABLES_HEADING)
+    .rows.map(([cell]) => (cell ?? '').replace(/`/g, ''))
+    .filter((name) => name in shape)
+    .map((name) => `${name} is validated at start but listed as read by libraries`);
+  return [
+    ...referenceProblems(referenceRows(readme, CONFIGURATION_HEADING), shape),
+    ...libraryOnly,
+  ];
+}

@@ -19,6 +19,7 @@ export type { PcIdStandIn } from './pc-id-stand-in';
 export {
   markdownTable,
   referenceProblems,
+  readmeConfigurationProblems,
   referenceRows,
   schemaDefaults,
 } from './config-reference';
