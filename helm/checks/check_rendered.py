@@ -108,6 +108,18 @@ def check_file(chart_dir, path):
         bool(identity.get("annotations", {}).get("azure.workload.identity/client-id")),
         f"{label}: spawn-webhook's ServiceAccount names its workload identity",
     )
+    webhook = objects.get(("Deployment", "spawn-webhook"))
+    if webhook:
+        env = {
+            e["name"]: e.get("value")
+            for c in webhook["spec"]["template"]["spec"]["containers"]
+            for e in c.get("env", [])
+        }
+        # Only production credentials: no az/pwsh/azd processes started in the pod after a refusal.
+        report(
+            env.get("AZURE_TOKEN_CREDENTIALS") == "prod",
+            f"{label}: spawn-webhook's credential chain is limited to production credentials",
+        )
     check_hub_files(objects, chart_dir, label)
 
 

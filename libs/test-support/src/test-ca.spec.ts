@@ -60,4 +60,22 @@ describe('createTestCa', () => {
     other.dispose();
     expect(existsSync(other.caCertPath)).toBe(false);
   });
+
+  it('adds the requested DNS names to the server certificate', async () => {
+    const named = await createTestCa({ hostnames: ['login.microsoftonline.com'] });
+    try {
+      const cert = new X509Certificate(named.certPem);
+      expect(cert.checkHost('login.microsoftonline.com')).toBe('login.microsoftonline.com');
+      expect(cert.checkHost('localhost')).toBe('localhost');
+      expect(cert.checkHost('management.azure.com')).toBeUndefined();
+    } finally {
+      named.dispose();
+    }
+  });
+
+  it('refuses a host name that is not a DNS name', async () => {
+    await expect(createTestCa({ hostnames: ['evil.test,IP:10.0.0.1'] })).rejects.toThrow(
+      new TypeError('createTestCa: hostnames must be DNS names, got "evil.test,IP:10.0.0.1"'),
+    );
+  });
 });

@@ -6,10 +6,18 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
+export interface TestCaOptions {
+  /**
+   * More DNS names for the server certificate, for a stand-in reached under a real service's
+   * name (through a CONNECT proxy), e.g. login.microsoftonline.com.
+   */
+  hostnames?: string[];
+}
+
 export interface TestCa {
   /** PEM file of the CA: point NODE_EXTRA_CA_CERTS (or a client's `ca`) at it. */
   caCertPath: string;
-  /** Server certificate (SAN DNS:localhost, IP:127.0.0.1) signed by the CA. */
+  /** Server certificate (SAN DNS:localhost, IP:127.0.0.1 and any `hostnames`) signed by the CA. */
   certPem: string;
   keyPem: string;
   caPem: string;
@@ -19,20 +27,33 @@ export interface TestCa {
 
 // Extensions of the server certificate: strict verifiers (Python 3.13+, newer
 // OpenSSL) want the key identifiers and a serverAuth usage, not only the SAN.
-const SERVER_EXTENSIONS = [
-  'basicConstraints=critical,CA:FALSE',
-  'keyUsage=critical,digitalSignature,keyEncipherment',
-  'extendedKeyUsage=serverAuth',
-  'subjectAltName=DNS:localhost,IP:127.0.0.1',
-  'subjectKeyIdentifier=hash',
-  'authorityKeyIdentifier=keyid,issuer',
-].join('\n');
+function serverExtensions(hostnames: string[]): string {
+  const names = ['DNS:localhost', 'IP:127.0.0.1', ...hostnames.map((name) => `DNS:${name}`)];
+  return [
+    'basicConstraints=critical,CA:FALSE',
+    'keyUsage=critical,digitalSignature,keyEncipherment',
+    'extendedKeyUsage=serverAuth',
+    `subjectAltName=${names.join(',')}`,
+    'subjectKeyIdentifier=hash',
+    'authorityKeyIdentifier=keyid,issuer',
+  ].join('\n');
+}
+
+// A name that is not a plain DNS name would silently corrupt the openssl extension file.
+const DNS_NAME =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 
 // P-256 keys: generated in milliseconds, unlike RSA, and every TLS stack here accepts them.
 const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
 
 /** Creates a throwaway CA and a server certificate for loopback with the openssl CLI. */
-export async function createTestCa(): Promise<TestCa> {
+export async function createTestCa(options: TestCaOptions = {}): Promise<TestCa> {
+  const hostnames = options.hostnames ?? [];
+  for (const name of hostnames) {
+    if (typeof name !== 'string' || !DNS_NAME.test(name)) {
+      throw new TypeError(`createTestCa: hostnames must be DNS names, got ${JSON.stringify(name)}`);
+    }
+  }
   const dir = mkdtempSync(join(tmpdir(), 'pchub-test-ca-'));
   const file = (name: string) => join(dir, name);
   try {
@@ -66,7 +87,7 @@ export async function createTestCa(): Promise<TestCa> {
       '-subj',
       '/CN=localhost',
     ]);
-    writeFileSync(file('server.ext'), SERVER_EXTENSIONS);
+    writeFileSync(file('server.ext'), serverExtensions(hostnames));
     await openssl([
       'x509',
       '-req',

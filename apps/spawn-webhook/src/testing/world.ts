@@ -1,10 +1,17 @@
 import {
   createTestCa,
+  ENTRA_HOSTNAME,
   startApp,
   startArmStandIn,
   startManagedIdentityStandIn,
 } from '@pchub/test-support';
-import type { AppProcess, ArmStandIn, ManagedIdentityStandIn, TestCa } from '@pchub/test-support';
+import type {
+  AppProcess,
+  ArmStandIn,
+  Fault,
+  ManagedIdentityStandIn,
+  TestCa,
+} from '@pchub/test-support';
 import { startHubStandIn } from './hub-stand-in';
 import type { HubStandIn, TokenOwner } from './hub-stand-in';
 import { startUserLookupStandIn } from './user-lookup-stand-in';
@@ -36,13 +43,31 @@ const OWNERS: Record<string, TokenOwner> = {
   [TOKENS.metrics]: { kind: 'service', name: 'metrics-scraper', scopes: ['read:metrics'] },
 };
 
+/**
+ * What the world needs of the token endpoint behind the webhook's DefaultAzureCredential: the
+ * App Service managed-identity endpoint by default, or Entra ID for workload identity (AKS).
+ */
+export interface TokenEndpointStandIn {
+  /** The environment that points DefaultAzureCredential at it. */
+  readonly env: Readonly<Record<string, string>>;
+  fault: Fault;
+  issued(token: string): boolean;
+  secrets(): string[];
+  close(): Promise<void>;
+}
+
+/** Starts a token endpoint; its TLS (if any) uses the world's CA. */
+export type StartTokenEndpoint<Identity extends TokenEndpointStandIn> = (
+  ca: TestCa,
+) => Promise<Identity>;
+
 /** The webhook process and every upstream it talks to, each a stand-in on loopback. */
-export interface World {
+export interface World<Identity extends TokenEndpointStandIn = ManagedIdentityStandIn> {
   webhook: AppProcess;
   hub: HubStandIn;
   userLookup: UserLookupStandIn;
   arm: ArmStandIn;
-  identity: ManagedIdentityStandIn;
+  identity: Identity;
   /** Adds a hub user with a pc-id account and (unless `withSubscription` is false) APIM keys. */
   addUser(name: string, pk: number, withSubscription?: boolean): { primaryKey: string };
   /** Every token and key the world handed out, for leak checks. */
@@ -59,20 +84,27 @@ export interface Answer {
 }
 
 /** The webhook's upstreams, each a stand-in on loopback, and the env that points at them. */
-export interface Upstreams {
+export interface Upstreams<Identity extends TokenEndpointStandIn = ManagedIdentityStandIn> {
   ca: TestCa;
   hub: HubStandIn;
   userLookup: UserLookupStandIn;
   arm: ArmStandIn;
-  identity: ManagedIdentityStandIn;
+  identity: Identity;
   /** The environment an operator would give the webhook, pointed at the stand-ins. */
   webhookEnv: Record<string, string>;
   close(): Promise<void>;
 }
 
-export async function startUpstreams(): Promise<Upstreams> {
-  const ca: TestCa = await createTestCa();
-  const identity = await startManagedIdentityStandIn();
+export function startUpstreams(): Promise<Upstreams>;
+export function startUpstreams<Identity extends TokenEndpointStandIn>(
+  startIdentity: StartTokenEndpoint<Identity>,
+): Promise<Upstreams<Identity>>;
+export async function startUpstreams(
+  startIdentity: StartTokenEndpoint<TokenEndpointStandIn> = () => startManagedIdentityStandIn(),
+): Promise<Upstreams<TokenEndpointStandIn>> {
+  // Entra ID is reached under its real name (through a proxy): the certificate names it too.
+  const ca: TestCa = await createTestCa({ hostnames: [ENTRA_HOSTNAME] });
+  const identity = await startIdentity(ca);
   const arm = await startArmStandIn({
     ca,
     subscriptionId: SUBSCRIPTION_ID,
@@ -106,8 +138,16 @@ export async function startUpstreams(): Promise<Upstreams> {
 }
 
 /** Starts the stand-ins, then the built webhook configured through its env like in production. */
-export async function startWorld(env: Record<string, string> = {}): Promise<World> {
-  const upstreams = await startUpstreams();
+export function startWorld(env?: Record<string, string>): Promise<World>;
+export function startWorld<Identity extends TokenEndpointStandIn>(
+  env: Record<string, string>,
+  startIdentity: StartTokenEndpoint<Identity>,
+): Promise<World<Identity>>;
+export async function startWorld(
+  env: Record<string, string> = {},
+  startIdentity: StartTokenEndpoint<TokenEndpointStandIn> = () => startManagedIdentityStandIn(),
+): Promise<World<TokenEndpointStandIn>> {
+  const upstreams = await startUpstreams(startIdentity);
   const { hub, userLookup, arm, identity } = upstreams;
   const webhook = await startApp('spawn-webhook', { ...upstreams.webhookEnv, ...env });
   const keys: string[] = [];
@@ -126,12 +166,7 @@ export async function startWorld(env: Record<string, string> = {}): Promise<Worl
         arm.subscriptions.set(`${pk}-planetarycomputer`, { primaryKey, secondaryKey });
       return { primaryKey };
     },
-    secrets: () => [
-      ...Object.values(TOKENS),
-      identity.env.IDENTITY_HEADER,
-      ...identity.tokens,
-      ...keys,
-    ],
+    secrets: () => [...Object.values(TOKENS), ...identity.secrets(), ...keys],
     post: (body, token = TOKENS.hook, init = {}) =>
       post(`${webhook.url}api/v1/spawn-environment`, body, token, init),
     async close() {

@@ -20,6 +20,8 @@ export interface ManagedIdentityStandIn {
   readonly tokens: string[];
   /** The `resource` of every token request, in order. */
   readonly resources: string[];
+  /** The identity header and every access token, for leak checks. */
+  secrets(): string[];
   readonly server: TestServer;
   close(): Promise<void>;
 }
@@ -39,6 +41,7 @@ export async function startManagedIdentityStandIn(
     issued: (token) => tokens.includes(token),
     tokens,
     resources,
+    secrets: () => [identityHeader, ...tokens],
   };
   const server = await startHttpServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');

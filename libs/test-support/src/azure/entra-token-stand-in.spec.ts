@@ -1,0 +1,192 @@
+import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { connect as tlsConnect } from 'node:tls';
+import type { Socket } from 'node:net';
+import { createTestCa } from '../test-ca';
+import type { TestCa } from '../test-ca';
+import { ENTRA_HOSTNAME, startEntraTokenStandIn } from './entra-token-stand-in';
+import type { EntraTokenStandIn } from './entra-token-stand-in';
+import { JWT_BEARER } from './entra-token-request';
+
+let ca: TestCa;
+let entra: EntraTokenStandIn;
+
+beforeAll(async () => {
+  ca = await createTestCa({ hostnames: [ENTRA_HOSTNAME] });
+  entra = await startEntraTokenStandIn({ ca });
+});
+
+afterAll(async () => {
+  await entra.close();
+  ca.dispose();
+});
+
+afterEach(() => {
+  entra.fault = { kind: 'none' };
+});
+
+interface Answer {
+  status: number;
+  headers: Record<string, unknown>;
+  body: Record<string, unknown>;
+}
+
+// The form MSAL sends for a federated client assertion, with `changes` applied.
+function tokenForm(changes: Record<string, string | null> = {}): string {
+  const form = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: entra.env.AZURE_CLIENT_ID,
+    client_assertion_type: JWT_BEARER,
+    client_assertion: entra.federatedToken,
+    scope: 'https://management.azure.com/.default',
+  });
+  for (const [name, value] of Object.entries(changes)) {
+    if (value === null) form.delete(name);
+    else form.set(name, value);
+  }
+  return form.toString();
+}
+
+// POSTs a token request straight to the endpoint (its certificate also names 127.0.0.1).
+function postToken(body: string, tenant = entra.env.AZURE_TENANT_ID): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(
+      `${entra.server.url}${tenant}/oauth2/v2.0/token?client-request-id=1`,
+      {
+        method: 'POST',
+        ca: ca.caPem,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>,
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+// Opens a CONNECT tunnel through the egress proxy; resolves with the proxy's status line code.
+function connectThroughProxy(authority: string): Promise<{ status: number; socket: Socket }> {
+  const proxy = new URL(entra.env.HTTPS_PROXY);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({
+      host: proxy.hostname,
+      port: proxy.port,
+      method: 'CONNECT',
+      path: authority,
+    });
+    req.on('connect', (res, socket) => resolve({ status: res.statusCode ?? 0, socket }));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('startEntraTokenStandIn', () => {
+  it('issues a bearer token for the federated assertion, which it then recognises', async () => {
+    const answer = await postToken(tokenForm());
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({
+      token_type: 'Bearer',
+      access_token: expect.stringMatching(/^entra-/),
+      expires_in: 3600,
+      ext_expires_in: 3600,
+    });
+    expect(entra.issued(answer.body['access_token'] as string)).toBe(true);
+    expect(entra.issued('entra-forged')).toBe(false);
+    expect(entra.scopes.at(-1)).toBe('https://management.azure.com/.default');
+  });
+
+  it.each([
+    ['another tenant', {}, 'other-tenant', 'invalid_request', 90002],
+    ['another grant', { grant_type: 'password' }, undefined, 'unsupported_grant_type', 70003],
+    ['another client', { client_id: 'someone-else' }, undefined, 'unauthorized_client', 700016],
+    ['no assertion type', { client_assertion_type: null }, undefined, 'invalid_request', 900144],
+    [
+      'another assertion',
+      { client_assertion: 'forged.jwt.x' },
+      undefined,
+      'invalid_client',
+      700213,
+    ],
+    [
+      'a scope without /.default',
+      { scope: 'https://management.azure.com' },
+      undefined,
+      'invalid_scope',
+      1002012,
+    ],
+  ])('refuses %s as Entra ID does', async (_name, changes, tenant, error, code) => {
+    const issuedBefore = entra.tokens.length;
+    const answer = await postToken(tokenForm(changes), tenant);
+    expect(answer.status).toBe(400);
+    expect(answer.body).toMatchObject({ error, error_codes: [code] });
+    expect(answer.body['error_description']).toMatch(new RegExp(`^AADSTS${code}: `));
+    expect(JSON.stringify(answer.body)).not.toContain('forged.jwt.x');
+    expect(entra.tokens).toHaveLength(issuedBefore);
+  });
+
+  it("answers an injected status with Entra ID's error body and the given headers", async () => {
+    entra.fault = { kind: 'status', status: 503, headers: { 'retry-after': '7' } };
+    const answer = await postToken(tokenForm());
+    expect(answer.status).toBe(503);
+    expect(answer.headers['retry-after']).toBe('7');
+    expect(answer.body).toMatchObject({ error: 'temporarily_unavailable', error_codes: [50196] });
+  });
+
+  it('gives the variables AKS injects for workload identity, with the file holding the token', async () => {
+    expect(entra.env.AZURE_AUTHORITY_HOST).toBe('https://login.microsoftonline.com/');
+    expect(readFileSync(entra.env.AZURE_FEDERATED_TOKEN_FILE, 'utf8')).toBe(entra.federatedToken);
+    expect(entra.federatedToken.split('.')).toHaveLength(3);
+    expect(entra.secrets()).toContain(entra.federatedToken);
+  });
+
+  it('is reached as login.microsoftonline.com through its proxy, which refuses other hosts', async () => {
+    const tunnel = await connectThroughProxy(`${ENTRA_HOSTNAME}:443`);
+    expect(tunnel.status).toBe(200);
+    const authorized = await new Promise<boolean>((resolve, reject) => {
+      const tls = tlsConnect({ socket: tunnel.socket, servername: ENTRA_HOSTNAME, ca: ca.caPem });
+      tls.once('secureConnect', () => {
+        resolve(tls.authorized);
+        tls.destroy();
+      });
+      tls.once('error', reject);
+    });
+    expect(authorized).toBe(true);
+    const refused = await connectThroughProxy('management.azure.com:443');
+    expect(refused.status).toBe(403);
+    refused.socket.destroy();
+    expect(entra.proxyTargets.slice(-2)).toEqual([
+      `${ENTRA_HOSTNAME}:443`,
+      'management.azure.com:443',
+    ]);
+  });
+
+  it('refuses an expiry that is not a positive integer', async () => {
+    await expect(startEntraTokenStandIn({ ca, expiresInSeconds: 0 })).rejects.toThrow(
+      new TypeError('startEntraTokenStandIn: expiresInSeconds must be a positive integer'),
+    );
+  });
+
+  it('refuses a CA whose server certificate does not name login.microsoftonline.com', async () => {
+    const plain = await createTestCa();
+    try {
+      await expect(startEntraTokenStandIn({ ca: plain })).rejects.toThrow(
+        new TypeError(
+          "startEntraTokenStandIn: the CA's server certificate must name login.microsoftonline.com (createTestCa({ hostnames: ['login.microsoftonline.com'] }))",
+        ),
+      );
+    } finally {
+      plain.dispose();
+    }
+  });
+});
