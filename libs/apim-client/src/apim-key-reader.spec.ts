@@ -1,14 +1,16 @@
-import { DefaultAzureCredential } from '@azure/identity';
 import { UpstreamError } from '@pchub/lookup-cache';
 import { createTestCa } from '@pchub/test-support';
 import type { TestCa } from '@pchub/test-support';
-import { ApimKeyReader } from './apim-key-reader';
-import { startArmStandIn, startManagedIdentityStandIn, trustTestCa } from '@pchub/test-support';
+import { startManagedIdentityStandIn, trustTestCa } from '@pchub/test-support';
 import type { ArmStandIn, ManagedIdentityStandIn } from '@pchub/test-support';
+import {
+  defaultCredentialReader,
+  RG,
+  SERVICE,
+  SUBSCRIPTION,
+  startTestArm,
+} from './testing/arm-fixture';
 
-const SUBSCRIPTION = '0b3a7f2e-51c4-4d7e-9a43-6c1f0e2d9b11';
-const RG = 'pc-manual-resources';
-const SERVICE = 'planetarycomputer';
 const KEYS = { primaryKey: 'pk-4f1d9e0c2b7a4e55', secondaryKey: 'sk-8a2c6e1f0d3b4c77' };
 
 let ca: TestCa;
@@ -33,28 +35,12 @@ beforeEach(() => {
   identity.fault = { kind: 'none' };
 });
 
-// A fresh ARM per test: MSAL caches tokens per resource (the ARM URL) across credentials.
-async function arm(): Promise<ArmStandIn> {
-  const standIn = await startArmStandIn({
-    ca,
-    subscriptionId: SUBSCRIPTION,
-    resourceGroup: RG,
-    serviceName: SERVICE,
-    acceptsToken: (token) => identity.issued(token),
-  });
-  standIn.subscriptions.set('42-planetarycomputer', KEYS);
-  return standIn;
+// A fresh ARM per test, accepting only tokens the stand-in issued.
+function arm(): Promise<ArmStandIn> {
+  return startTestArm(ca, (token) => identity.issued(token), KEYS);
 }
 
-function reader(armEndpoint: string, overrides: { resourceGroup?: string } = {}): ApimKeyReader {
-  return new ApimKeyReader({
-    subscriptionId: SUBSCRIPTION,
-    resourceGroup: overrides.resourceGroup ?? RG,
-    serviceName: SERVICE,
-    armEndpoint,
-    credential: new DefaultAzureCredential(),
-  });
-}
+const reader = defaultCredentialReader;
 
 // Runs one read and returns how it rejected, checking no key leaked into the message.
 async function failure(work: Promise<unknown>): Promise<UpstreamError> {
@@ -121,7 +107,7 @@ describe('ApimKeyReader against ARM and a managed-identity endpoint', () => {
     const standIn = await arm();
     try {
       const error = await failure(
-        reader(standIn.url, { resourceGroup: 'no-such-rg' }).primaryKey(
+        reader(standIn.url, 'no-such-rg').primaryKey(
           '42-planetarycomputer',
           AbortSignal.timeout(5000),
         ),

@@ -1,23 +1,18 @@
 import { writeFileSync } from 'node:fs';
-import { DefaultAzureCredential } from '@azure/identity';
 import { UpstreamError } from '@pchub/lookup-cache';
 import {
   createTestCa,
   ENTRA_HOSTNAME,
-  startArmStandIn,
   startEntraTokenStandIn,
   trustTestCa,
 } from '@pchub/test-support';
 import type { ArmStandIn, EntraTokenStandIn, TestCa } from '@pchub/test-support';
-import { ApimKeyReader } from './apim-key-reader';
+import { defaultCredentialReader, startTestArm } from './testing/arm-fixture';
 
 // The credential AKS gives the webhook: DefaultAzureCredential with only the variables the
 // workload-identity webhook injects, exchanging the projected service-account token at Entra ID
 // (a stand-in reached as login.microsoftonline.com through HTTPS_PROXY).
 
-const SUBSCRIPTION = '0b3a7f2e-51c4-4d7e-9a43-6c1f0e2d9b11';
-const RG = 'pc-manual-resources';
-const SERVICE = 'planetarycomputer';
 const KEYS = { primaryKey: 'pk-0c6e2a9d41b7f358', secondaryKey: 'sk-93d1b8e05a2c7f64' };
 // Other ways DefaultAzureCredential could find a credential: none may be in play here.
 const OTHER_CREDENTIAL_VARS = /^(AZURE_|IDENTITY_|MSI_|IMDS_)/;
@@ -47,28 +42,12 @@ afterEach(() => {
   entra.fault = { kind: 'none' };
 });
 
-// A fresh ARM per test, and a fresh credential per reader: no token carries over.
-async function arm(): Promise<ArmStandIn> {
-  const standIn = await startArmStandIn({
-    ca,
-    subscriptionId: SUBSCRIPTION,
-    resourceGroup: RG,
-    serviceName: SERVICE,
-    acceptsToken: (token) => entra.issued(token),
-  });
-  standIn.subscriptions.set('42-planetarycomputer', KEYS);
-  return standIn;
+// A fresh ARM per test, accepting only tokens the stand-in issued.
+function arm(): Promise<ArmStandIn> {
+  return startTestArm(ca, (token) => entra.issued(token), KEYS);
 }
 
-function reader(armEndpoint: string): ApimKeyReader {
-  return new ApimKeyReader({
-    subscriptionId: SUBSCRIPTION,
-    resourceGroup: RG,
-    serviceName: SERVICE,
-    armEndpoint,
-    credential: new DefaultAzureCredential(),
-  });
-}
+const reader = defaultCredentialReader;
 
 // Runs one read and returns how it rejected, checking no secret leaked into the message.
 async function failure(work: Promise<unknown>, secrets: string[]): Promise<UpstreamError> {
