@@ -32,19 +32,15 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+# The shared reporter lives in scripts/checks; this script runs as `python <path>`.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts" / "checks"))
+from check_report import failures, report  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[2]
 PINNED_NODE = re.compile(r"^node:24\.\d+\.\d+-[a-z0-9.-]+(@sha256:[a-f0-9]{64})?$")
 SECRET_NAME = re.compile(r"(TOKEN|SECRET|PASSWORD|KEY|CONNECTION_STRING)", re.IGNORECASE)
 START_TIMEOUT_S = 20
 STOP_TIMEOUT_S = 15
-failures = []
-
-
-# One line per check, so a CI log shows what was checked, not only what failed.
-def report(ok, what, detail=""):
-    print(f"{'ok  ' if ok else 'FAIL'} {what}{': ' + detail if detail else ''}")
-    if not ok:
-        failures.append(what)
 
 
 class Stage:

@@ -13,21 +13,18 @@ Prints one line per check; exits 1 when anything failed.
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import yaml
 
+# The shared reporter lives in scripts/checks; this script runs as `python <path>`.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts" / "checks"))
+from check_report import exit_status, report  # noqa: E402
+
 DATASOURCE = {"type": "prometheus", "uid": "${datasource}"}
 # kube-prometheus-stack's sidecar.dashboards.label / labelValue, the chart's default.
 DEFAULT_LABEL = ("grafana_dashboard", "1")
-failures = []
-
-
-# One line per check, so a CI log shows what was checked, not only what failed.
-def report(ok, what, detail=""):
-    print(f"{'ok  ' if ok else 'FAIL'} {what}{': ' + detail if detail else ''}")
-    if not ok:
-        failures.append(what)
 
 
 # Panels of a dashboard, those inside rows included.
@@ -137,10 +134,7 @@ def main():
                  grafana["namespace"], (grafana["folderAnnotation"], grafana["folder"]))
     maps = dashboard_config_maps(args.off)
     report(not maps, f"{Path(args.off).stem}: no dashboards ConfigMap when disabled")
-    if failures:
-        print(f"{len(failures)} dashboard check(s) failed")
-        return 1
-    return 0
+    return exit_status("dashboard")
 
 
 if __name__ == "__main__":

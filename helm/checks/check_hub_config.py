@@ -25,16 +25,12 @@ from jupyterhub import orm, roles, scopes
 from jupyterhub._data import DATA_FILES_PATH
 from traitlets.config import Config
 
-failures = []
+# The shared reporter lives in scripts/checks; this script runs as `python <path>`.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts" / "checks"))
+from check_report import exit_status, report  # noqa: E402
+
 # Importing the chart's hook must not leave a __pycache__ in the chart's files.
 sys.dont_write_bytecode = True
-
-
-# One line per check, so a CI log shows what was checked, not only what failed.
-def report(ok, what, detail=""):
-    print(f"{'ok  ' if ok else 'FAIL'} {what}{': ' + detail if detail else ''}")
-    if not ok:
-        failures.append(what)
 
 
 # z2jh's get_config: a dotted path into the jupyterhub chart's values.
@@ -188,10 +184,7 @@ def main(chart_dir, *merged_files):
         check_templates(values, mounts, label)
         check_roles(values, label)
         sys.modules.pop("pchub_pre_spawn_hook", None)
-    if failures:
-        print(f"{len(failures)} hub config check(s) failed")
-        return 1
-    return 0
+    return exit_status("hub config")
 
 
 if __name__ == "__main__":

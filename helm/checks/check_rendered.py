@@ -16,15 +16,11 @@ from pathlib import Path
 
 import yaml
 
+# The shared reporter lives in scripts/checks; this script runs as `python <path>`.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts" / "checks"))
+from check_report import exit_status, report  # noqa: E402
+
 SERVICES = ("usage-monitor", "spawn-webhook", "user-lookup")
-failures = []
-
-
-# One line per check, so a CI log shows what was checked, not only what failed.
-def report(ok, what, detail=""):
-    print(f"{'ok  ' if ok else 'FAIL'} {what}{': ' + detail if detail else ''}")
-    if not ok:
-        failures.append(what)
 
 
 # What a container must have to run as the issue requires (empty list when it does).
@@ -126,10 +122,7 @@ def check_file(chart_dir, path):
 def main(chart_dir, *paths):
     for path in paths:
         check_file(Path(chart_dir), path)
-    if failures:
-        print(f"{len(failures)} rendered-manifest check(s) failed")
-        return 1
-    return 0
+    return exit_status("rendered-manifest")
 
 
 if __name__ == "__main__":

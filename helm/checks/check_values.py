@@ -19,6 +19,10 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+# The shared reporter lives in scripts/checks; this script runs as `python <path>`.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts" / "checks"))
+from check_report import exit_status, report  # noqa: E402
+
 # Keys whose non-empty value can only be a secret (helm/README.md: secrets live in Secrets).
 SECRET_KEYS = re.compile(
     r"^(api_?token|apiToken|secretToken|cookieSecret|client_secret|password|.*_KEY|"
@@ -27,15 +31,6 @@ SECRET_KEYS = re.compile(
 )
 # Values that look like credentials whatever their key (connection strings, long hex keys).
 SECRET_VALUES = re.compile(r"InstrumentationKey=|AccountKey=|SharedAccessKey=|^[0-9a-f]{32,}$")
-
-failures = []
-
-
-# One line per check, so a CI log shows what was checked, not only what failed.
-def report(ok, what, detail=""):
-    print(f"{'ok  ' if ok else 'FAIL'} {what}{': ' + detail if detail else ''}")
-    if not ok:
-        failures.append(what)
 
 
 # Helm's merge: maps merge key by key, anything else (lists too) is replaced, null deletes.
@@ -155,10 +150,7 @@ def main(chart_dir, schema_path, infra_example, merged_out_dir):
             error = compile_error(name, code)
             report(error is None, f"{env_file.name}: {name} compiles", error or "")
 
-    if failures:
-        print(f"{len(failures)} value check(s) failed")
-        return 1
-    return 0
+    return exit_status("value")
 
 
 if __name__ == "__main__":

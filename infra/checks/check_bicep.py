@@ -21,18 +21,14 @@ from pathlib import Path
 import yaml
 from pycep import BicepParser
 
+# The shared reporter lives in scripts/checks; this script runs as `python <path>`.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts" / "checks"))
+from check_report import exit_status, report  # noqa: E402
+
 SKIP = re.compile(r"checkov:skip=(CKV2?_[A-Z]+_\d+)(:\s*(.*))?")
 LOAD = re.compile(r"load(Text|Json)Content\(\s*'([^']+)'")
 # Bicep's limit for loadTextContent (loadJsonContent allows more; the smaller one binds both).
 LOAD_LIMIT_CHARS = 131072
-failures = []
-
-
-# One line per check, so a CI log shows what was checked, not only what failed.
-def report(ok, what, detail=""):
-    print(f"{'ok  ' if ok else 'FAIL'} {what}{': ' + detail if detail else ''}")
-    if not ok:
-        failures.append(what)
 
 
 # The same parser checkov uses, so what passes here is what checkov reads.
@@ -171,10 +167,7 @@ def main(infra_dir, helm_values_example):
     for params in sorted((infra / "params").glob("*.parameters.json")):
         check_parameter_file(params, main_tree)
     check_helm_values(main_tree, helm_values_example)
-    if failures:
-        print(f"{len(failures)} Bicep check(s) failed")
-        return 1
-    return 0
+    return exit_status("Bicep")
 
 
 if __name__ == "__main__":

@@ -16,19 +16,15 @@ import re
 import sys
 from pathlib import Path
 
+# The shared reporter lives in scripts/checks; this script runs as `python <path>`.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts" / "checks"))
+from check_report import exit_status, report  # noqa: E402
+
 COMPONENTS = "microsoft.insights/components"
 VISUALIZATIONS = {"areachart", "barchart", "categoricalbar", "graph", "linechart", "piechart",
                   "scatterchart", "table", "tiles", "timechart", "unstackedbar"}
 # {Name} or {Name:format}; {{ is a literal brace in workbook text.
 PARAMETER_USE = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)(?::[^}]*)?\}")
-failures = []
-
-
-# One line per check, so a CI log shows what was checked, not only what failed.
-def report(ok, what, detail=""):
-    print(f"{'ok  ' if ok else 'FAIL'} {what}{': ' + detail if detail else ''}")
-    if not ok:
-        failures.append(what)
 
 
 # Every item, those inside groups (type 12) included.
@@ -82,10 +78,7 @@ def check_workbook(path):
 def main(paths):
     for path in paths:
         check_workbook(path)
-    if failures:
-        print(f"{len(failures)} workbook check(s) failed")
-        return 1
-    return 0
+    return exit_status("workbook")
 
 
 if __name__ == "__main__":
