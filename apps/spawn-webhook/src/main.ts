@@ -5,6 +5,7 @@ import {
   createHubAuth,
   createLogger,
   createService,
+  failedToStart,
   loadConfig,
   runService,
 } from '@pchub/service-runtime';
@@ -66,10 +67,4 @@ async function main(): Promise<void> {
   await runService(service);
 }
 
-main().catch((error: unknown) => {
-  // Past config validation a failure is a bug or a broken environment: one line, status 1.
-  process.stderr.write(
-    `spawn-webhook failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
-  process.exit(1);
-});
+main().catch(failedToStart(SERVICE_NAME));

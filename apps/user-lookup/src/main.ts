@@ -3,6 +3,7 @@ import {
   createHubAuth,
   createLogger,
   createService,
+  failedToStart,
   loadConfig,
   runService,
 } from '@pchub/service-runtime';
@@ -45,10 +46,4 @@ async function main(): Promise<void> {
   await runService(service);
 }
 
-main().catch((error: unknown) => {
-  // Past config validation a failure is a bug or a broken environment: one line, status 1.
-  process.stderr.write(
-    `user-lookup failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
-  process.exit(1);
-});
+main().catch(failedToStart(SERVICE_NAME));

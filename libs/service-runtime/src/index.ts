@@ -10,5 +10,5 @@ export {
 } from './config';
 export { ServiceError } from './errors';
 export { createLogger, type Logger, type LoggerOptions } from './logger';
-export { runService } from './run';
+export { failedToStart, runService } from './run';
 export { createService, type Service, type ServiceOptions } from './service';

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { failedToStart } from './run';
 import { bundleFixture, runChild, type Bundle, type RunningChild } from './testing/child';
 import { createClient } from './testing/http';
 
@@ -94,5 +95,24 @@ describe('runService', () => {
       level: 'fatal',
       err: expect.objectContaining({ code: 'EADDRINUSE' }),
     });
+  });
+});
+
+describe('failedToStart', () => {
+  it('writes one line naming the service and the reason, then exits 1', () => {
+    const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const exit = jest.spyOn(process, 'exit').mockImplementation(() => undefined as never);
+    try {
+      failedToStart('spawn-webhook')(new Error('cannot read the CA file'));
+      failedToStart('user-lookup')('not an Error');
+      expect(write.mock.calls).toEqual([
+        ['spawn-webhook failed to start: cannot read the CA file\n'],
+        ['user-lookup failed to start: not an Error\n'],
+      ]);
+      expect(exit.mock.calls).toEqual([[1], [1]]);
+    } finally {
+      write.mockRestore();
+      exit.mockRestore();
+    }
   });
 });

@@ -49,3 +49,15 @@ async function exitAfterLogs(logger: Logger, code: number): Promise<never> {
   await flushLogs(logger);
   process.exit(code);
 }
+
+/**
+ * The `main().catch(...)` of an app: past config validation a failure to start is a bug or a
+ * broken environment, so one line on stderr naming the service and status 1, no stack trace.
+ */
+export function failedToStart(service: string): (error: unknown) => never {
+  return (error) => {
+    const reason = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`${service} failed to start: ${reason}\n`);
+    process.exit(1);
+  };
+}

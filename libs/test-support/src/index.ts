@@ -3,7 +3,7 @@ export type { TestCa, TestCaOptions } from './test-ca';
 export { startHttpServer, startHttpsServer } from './http-servers';
 export type { RecordedRequest, TestHandler, TestServer } from './http-servers';
 export { freePort } from './free-port';
-export { startApp, startNodeScript } from './start-app';
+export { configErrorOutput, ExitedBeforeHealthy, startApp, startNodeScript } from './start-app';
 export type { AppName, AppProcess, ExitStatus, StartAppOptions } from './start-app';
 export { expectNoSecrets } from './no-secrets';
 // Stand-ins of the Azure upstreams: Resource Manager (APIM listSecrets) and the token endpoints

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { freePort } from './free-port';
-import { AppProcess, startNodeScript } from './start-app';
+import { AppProcess, ExitedBeforeHealthy, startNodeScript } from './start-app';
 
 jest.setTimeout(30_000);
 
@@ -59,6 +59,15 @@ describe('startNodeScript (the engine of startApp)', () => {
     await expect(startNodeScript(fixture, { FAKE_EXIT_CODE: '2' })).rejects.toThrow(
       /exited before it was healthy \(code 2, signal null\):\nfake-service: config error: FAKE_EXIT_CODE is set/,
     );
+  });
+
+  it('says how it exited and what it printed, for callers that expect a config error', async () => {
+    const error = await startNodeScript(fixture, { FAKE_EXIT_CODE: '2' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ExitedBeforeHealthy);
+    expect(error).toMatchObject({
+      status: { code: 2, signal: null },
+      output: expect.stringContaining('fake-service: config error: FAKE_EXIT_CODE is set'),
+    });
   });
 
   it('rejects with the last problem when it never gets healthy', async () => {

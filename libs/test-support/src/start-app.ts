@@ -189,17 +189,45 @@ function parseJsonLines(text: string): Record<string, unknown>[] {
   return lines;
 }
 
+/** startApp's rejection when the process exits before its health check answered. */
+export class ExitedBeforeHealthy extends Error {
+  constructor(
+    app: string,
+    readonly status: ExitStatus,
+    readonly output: string,
+  ) {
+    super(
+      `${app} exited before it was healthy (code ${status.code}, signal ${status.signal}):\n${output}`,
+    );
+  }
+}
+
+/**
+ * Starts `app` expecting the config check to stop it (status 2, DESIGN 3.1) and resolves with
+ * its output; rejects if it started, or exited in any other way.
+ */
+export async function configErrorOutput(
+  app: AppName,
+  env: Record<string, string>,
+): Promise<string> {
+  const error = await startApp(app, env).then(
+    async (running) => {
+      await running.stop();
+      return new Error(`${app} started although its configuration is invalid`);
+    },
+    (e: unknown) => e,
+  );
+  if (error instanceof ExitedBeforeHealthy && error.status.code === 2) return error.output;
+  throw error;
+}
+
 // Polls health; a child that exits first (e.g. config error) rejects at once with its output.
 async function waitHealthy(url: string, running: Tracked, timeoutMs: number, app: string) {
   const deadline = Date.now() + timeoutMs;
   let lastProblem = 'no answer yet';
   while (Date.now() < deadline) {
     const status = running.exited();
-    if (status) {
-      throw new Error(
-        `${app} exited before it was healthy (code ${status.code}, signal ${status.signal}):\n${running.output()}`,
-      );
-    }
+    if (status) throw new ExitedBeforeHealthy(app, status, running.output());
     lastProblem = await probe(`${url}health`);
     if (lastProblem === '') return;
     await Promise.race([sleep(POLL_INTERVAL_MS), running.exit]);
