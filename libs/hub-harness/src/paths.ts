@@ -1,6 +1,7 @@
 // Where the harness finds the hub venvs, the proxy, Node and the app bundles.
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { workspaceRoot } from '@pchub/test-support';
 import type { AppName, HubVersion } from './types';
 
 export const repoRoot = workspaceRoot();
@@ -30,12 +31,4 @@ export function appBundle(app: AppName): string {
     throw new Error(`${bundle} missing: run \`npx nx build ${app}\` (the e2e target does)`);
   }
   return bundle;
-}
-
-// The workspace root holds nx.json; walking up works from the sources and from a bundle in dist/.
-function workspaceRoot(): string {
-  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
-    if (existsSync(join(dir, 'nx.json'))) return dir;
-  }
-  throw new Error(`no nx.json above ${__dirname}: the harness runs inside the workspace`);
 }

@@ -33,3 +33,4 @@ export {
   schemaDefaults,
 } from './config-reference';
 export type { MarkdownTable, ReferenceRow } from './config-reference';
+export { workspaceRoot } from './workspace-root';

@@ -1,7 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { freePort } from './free-port';
+import { workspaceRoot } from './workspace-root';
 
 export type AppName = 'usage-monitor' | 'spawn-webhook' | 'user-lookup';
 
@@ -82,14 +83,6 @@ async function launch(
     throw error;
   }
   return { url, output: running.output, logLines: running.logLines, stop: running.stop };
-}
-
-// The workspace root holds nx.json; walking up works from sources and from any bundle location.
-function workspaceRoot(): string {
-  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
-    if (existsSync(join(dir, 'nx.json'))) return dir;
-  }
-  return process.cwd();
 }
 
 // A minimal env keeps the developer's own variables (tokens, OTEL_*, proxies) out of the app.
