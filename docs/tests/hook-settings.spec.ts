@@ -1,28 +1,8 @@
 import { referenceRows } from '@pchub/test-support';
 import { readRepoFile } from './markdown';
+import { HOOK, hookSettings } from './sources';
 
-const HOOK = 'helm/pchub/files/hub/pre_spawn_hook.py';
 const HEADING = "### The hub's pre_spawn_hook";
-
-// environ.get("NAME", "default"), os.getenv("NAME"), environ["NAME"]: every way Python reads one.
-const READS = [
-  /\b(?:environ\.get|getenv)\(\s*(["'])([A-Za-z_][A-Za-z0-9_]*)\1\s*(?:,\s*(["'])(.*?)\3\s*)?\)/g,
-  /\benviron\[\s*(["'])([A-Za-z_][A-Za-z0-9_]*)\1\s*\]/g,
-];
-
-/**
- * The variables the hook reads with the default the guide must show. The hook refuses an empty
- * value for a setting whose default is "" (URL, token), so those read as `required`.
- */
-function hookSettings(source: string): Map<string, string> {
-  const settings = new Map<string, string>();
-  for (const pattern of READS) {
-    for (const [, , name, , fallback] of source.matchAll(pattern)) {
-      settings.set(name!, fallback ? `\`${fallback}\`` : 'required');
-    }
-  }
-  return settings;
-}
 
 describe("the operator guide's table of the hook's settings", () => {
   const documented = referenceRows(readRepoFile('docs/operator-guide.md'), HEADING);

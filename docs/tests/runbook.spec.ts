@@ -1,43 +1,10 @@
 import { markdownTable } from '@pchub/test-support';
-import { globSync } from 'node:fs';
-import { readRepoFile, REPO_ROOT } from './markdown';
+import { readRepoFile } from './markdown';
+import { instruments, prometheusName } from './sources';
 
 const GUIDE = 'docs/operator-guide.md';
 const HEADING = '### Metrics and alerts';
 const METRIC_CELL = /^`(pchub_[a-z0-9_]+)`$/;
-// createCounter('name', ...), createHistogram(...), createObservableGauge(...) and the like.
-const INSTRUMENT = /\bcreate(Observable)?(Counter|UpDownCounter|Histogram|Gauge)\(\s*'([^']+)'/g;
-
-type Kind = 'counter' | 'gauge' | 'histogram';
-const KINDS: Record<string, Kind> = {
-  Counter: 'counter',
-  UpDownCounter: 'gauge',
-  Histogram: 'histogram',
-  Gauge: 'gauge',
-};
-
-interface Instrument {
-  name: string;
-  kind: Kind;
-}
-
-/** The instruments the apps create, by the name Application Insights and OTLP show. */
-function instruments(): Instrument[] {
-  return globSync('apps/*/src/metrics.ts', { cwd: REPO_ROOT }).flatMap((file) =>
-    [...readRepoFile(file).matchAll(INSTRUMENT)].map(([, , instrument, name]) => ({
-      name: name!,
-      kind: KINDS[instrument!]!,
-    })),
-  );
-}
-
-/**
- * What Prometheus scrapes: the OpenTelemetry exporter appends `_total` to a counter that lacks
- * it and adds no unit suffix.
- */
-function prometheusName({ name, kind }: Instrument): string {
-  return kind === 'counter' && !name.endsWith('_total') ? `${name}_total` : name;
-}
 
 describe("the runbook's metrics", () => {
   const guide = readRepoFile(GUIDE);
