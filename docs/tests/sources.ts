@@ -55,9 +55,12 @@ export function productionFiles(): string[] {
 
 // Comments may quote code; only code counts.
 function codeOf(file: string): string {
-  return readRepoFile(file)
-    .replace(/\/\*[\s\S]*?\*\//g, '')
-    .replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+  return stripComments(readRepoFile(file));
+}
+
+/** TypeScript without its comments (a `//` after `:` or a quote is part of a URL or string). */
+export function stripComments(source: string): string {
+  return source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
 }
 
 // `const NAME = 'value'` in a file: route and scope constants.
@@ -69,48 +72,51 @@ function stringConstants(source: string): Map<string, string> {
   return constants;
 }
 
-// A string literal or a constant of the file, as its value.
-function valueOf(expression: string, constants: Map<string, string>): string | undefined {
-  const literal = /^'([^']*)'$/.exec(expression.trim());
-  return literal ? literal[1] : constants.get(expression.trim());
+// A string literal, or a constant of the same source, as its value.
+function constantValue(source: string, expression: string, what: string): string {
+  const literal = /^'([^']*)'$/.exec(expression.trim())?.[1];
+  const value = literal ?? stringConstants(source).get(expression.trim());
+  if (value === undefined) throw new Error(`${what} ${expression} is not a string constant`);
+  return value;
 }
 
-export interface Route {
-  method: string;
-  /** under the prefix, as the docs write it: `api/v1/users/{name}` */
-  path: string;
+// Names a failure by the file it came from.
+function inFile<T>(file: string, read: (source: string) => T): T {
+  try {
+    return read(codeOf(file));
+  } catch (error) {
+    throw new Error(`${file}: ${(error as Error).message}`);
+  }
 }
 
-const ROUTE = /\brouter\.(get|post|put|patch|delete)\(\s*([A-Z_][A-Z0-9_]*|'[^']*')/g;
+const unique = (values: string[]) => [...new Set(values)].sort();
 
-/** The routes an app registers, its runtime's `health` included, as `METHOD path`. */
-export function routesOf(app: string): string[] {
-  const routes = bundleFiles(app).flatMap((file) => {
-    const source = codeOf(file);
-    const constants = stringConstants(source);
-    return [...source.matchAll(ROUTE)].map(([, method, path]) => {
-      const value = valueOf(path!, constants);
-      if (value === undefined) throw new Error(`${file}: route path ${path} is not a constant`);
-      return `${method!.toUpperCase()} ${value.replace(/^\//, '').replace(/:(\w+)/g, '{$1}')}`;
-    });
+// Any first argument: one that is not a literal or a constant fails the test, never goes unread.
+const ROUTE = /\brouter\.(get|post|put|patch|delete)\(\s*([^,)]+)/g;
+
+/** Routes registered in a source, as the docs write them: `GET api/v1/users/{name}`. */
+export function routesIn(source: string): string[] {
+  return [...source.matchAll(ROUTE)].map(([, method, path]) => {
+    const value = constantValue(source, path!, 'route path');
+    return `${method!.toUpperCase()} ${value.replace(/^\//, '').replace(/:(\w+)/g, '{$1}')}`;
   });
-  return [...new Set(routes)].sort();
+}
+
+/** The routes an app registers, its runtime's `health` included. */
+export function routesOf(app: string): string[] {
+  return unique(bundleFiles(app).flatMap((file) => inFile(file, routesIn)));
+}
+
+/** Scopes passed to `requireScope` in a source. */
+export function scopesIn(source: string): string[] {
+  return [...source.matchAll(/\.requireScope\(\s*([^,)]+)\)/g)].map(([, expression]) =>
+    constantValue(source, expression!, 'scope'),
+  );
 }
 
 /** The scopes the apps' routes require. */
 export function requiredScopes(): string[] {
-  const scopes = productionFiles().flatMap((file) => {
-    const source = codeOf(file);
-    const constants = stringConstants(source);
-    return [...source.matchAll(/\brequireScope\(\s*([A-Z_][A-Z0-9_]*|'[^']*')\s*\)/g)].map(
-      ([, expression]) => {
-        const scope = valueOf(expression!, constants);
-        if (scope === undefined) throw new Error(`${file}: scope ${expression} is not a constant`);
-        return scope;
-      },
-    );
-  });
-  return [...new Set(scopes)].sort();
+  return unique(productionFiles().flatMap((file) => inFile(file, scopesIn)));
 }
 
 const CODE = `'([a-z][a-z0-9_]*)'`;
@@ -125,32 +131,37 @@ const LOG_CODE = new RegExp(`\\bcode:\\s*(?:[^,}?]+\\?\\s*${CODE}\\s*:\\s*)?${CO
 
 export interface AnswerCode {
   code: string;
-  /** the HTTP status, when the code names it literally */
+  /** the HTTP status, when the source names it literally */
   status?: number;
-  file: string;
 }
 
 /**
- * The error codes of HTTP answers: every `ServiceError` and every status/code pair. A code the
- * code computes cannot be read here; `computed` gives, for each such expression, the codes it
- * can take, and an expression missing from it is an error, so none goes unlisted.
+ * The error codes of HTTP answers in a source: every `ServiceError` and every status/code
+ * pair. A computed code cannot be read; `computed` gives, for each such expression, the codes
+ * it can take, and an expression missing from it is an error, so none goes unlisted.
  */
-export function answerCodes(computed: Record<string, string[]>): AnswerCode[] {
-  return productionFiles().flatMap((file) => {
-    const source = codeOf(file);
-    const errors = [...source.matchAll(SERVICE_ERROR)].flatMap(([, status, code]) => {
-      const literal = /^'([a-z][a-z0-9_]*)'$/.exec(code!.trim())?.[1];
-      const codes = literal ? [literal] : computed[code!.trim()];
-      if (!codes) throw new Error(`${file}: ServiceError code ${code!.trim()} is computed`);
-      return codes.map((each) => ({ code: each, status: statusOf(status!), file }));
-    });
-    const pairs = [...source.matchAll(STATUS_AND_CODE)].map(([, status, code]) => ({
-      code: code!,
-      status: statusOf(status!),
-      file,
-    }));
-    return [...errors, ...pairs];
+export function answerCodesIn(source: string, computed: Record<string, string[]>): AnswerCode[] {
+  const errors = [...source.matchAll(SERVICE_ERROR)].flatMap(([, status, code]) => {
+    const literal = /^'([a-z][a-z0-9_]*)'$/.exec(code!.trim())?.[1];
+    const codes = literal ? [literal] : computed[code!.trim()];
+    if (!codes) throw new Error(`ServiceError code ${code!.trim()} is computed`);
+    return codes.map((each) => ({ code: each, status: statusOf(status!) }));
   });
+  const pairs = [...source.matchAll(STATUS_AND_CODE)].map(([, status, code]) => ({
+    code: code!,
+    status: statusOf(status!),
+  }));
+  return [...errors, ...pairs];
+}
+
+/** The error codes of the apps' answers, with the file that answers each. */
+export function answerCodes(computed: Record<string, string[]>): (AnswerCode & { file: string })[] {
+  return productionFiles().flatMap((file) =>
+    inFile(file, (source) => answerCodesIn(source, computed)).map((answer) => ({
+      ...answer,
+      file,
+    })),
+  );
 }
 
 function statusOf(expression: string): number | undefined {
@@ -158,24 +169,27 @@ function statusOf(expression: string): number | undefined {
 }
 
 /**
- * The codes log lines carry: `code:` literals outside HTTP answers, and the members of the
- * error-code types (`HubErrorCode`, `UpstreamErrorCode`, ...) whose errors are logged by code.
+ * The codes log lines carry in a source: `code:` literals outside HTTP answers, and the
+ * members of error-code types (`HubErrorCode`, `UpstreamErrorCode`, ...), whose errors are
+ * logged by their code.
  */
+export function logCodesIn(source: string): string[] {
+  const code = source
+    // zod issue codes are not log codes
+    .replace(/addIssue\(\{[^}]*\}\)/g, '')
+    .replace(STATUS_AND_CODE, '');
+  const literals = [...code.matchAll(LOG_CODE)].flatMap(([, ...alternatives]) =>
+    alternatives.filter((each): each is string => each !== undefined),
+  );
+  const typed = [...code.matchAll(CODE_TYPE)].flatMap(([, union]) =>
+    [...union!.matchAll(new RegExp(CODE, 'g'))].map(([, each]) => each!),
+  );
+  return [...literals, ...typed];
+}
+
+/** Every code the apps' log lines carry. */
 export function logCodes(): string[] {
-  const codes = productionFiles().flatMap((file) => {
-    const source = codeOf(file)
-      // zod issue codes are not log codes
-      .replace(/addIssue\(\{[^}]*\}\)/g, '')
-      .replace(STATUS_AND_CODE, '');
-    const literals = [...source.matchAll(LOG_CODE)].flatMap(([, ...alternatives]) =>
-      alternatives.filter((code): code is string => code !== undefined),
-    );
-    const typed = [...source.matchAll(CODE_TYPE)].flatMap(([, union]) =>
-      [...union!.matchAll(new RegExp(CODE, 'g'))].map(([, code]) => code!),
-    );
-    return [...literals, ...typed];
-  });
-  return [...new Set(codes)].sort();
+  return unique(productionFiles().flatMap((file) => inFile(file, logCodesIn)));
 }
 
 type Kind = 'counter' | 'gauge' | 'histogram';
@@ -195,27 +209,32 @@ export interface Instrument {
   labels: string[];
 }
 
-/** The instruments the apps create, by the name Application Insights and OTLP show. */
-export function instruments(): Instrument[] {
-  return productionFiles().flatMap((file) => {
-    const source = codeOf(file);
-    const created = [...source.matchAll(INSTRUMENT)];
-    return created.map((match, index) => {
-      const [, instrument, name] = match;
-      // `const requests = meter.createCounter(...)`: recorded later through its variable;
-      // a chained observable gauge records in its callback, before the next instrument.
-      const variable = /\bconst\s+(\w+)\s*=\s*\w+\s*\.\s*$/.exec(
-        source.slice(Math.max(0, match.index - 80), match.index),
-      )?.[1];
-      const calls = variable
-        ? argumentLists(source, new RegExp(`\\b${variable}\\.(?:add|record)\\(`, 'g'))
-        : argumentLists(
-            source.slice(match.index, created[index + 1]?.index ?? source.length),
-            /\.observe\(/g,
-          );
-      return { name: name!, kind: KINDS[instrument!]!, labels: labelsOf(calls) };
-    });
+/**
+ * The instruments a source creates, by the name Application Insights and OTLP show, with the
+ * attributes it records on them: `const requests = meter.createCounter(...)` is recorded
+ * through its variable (`requests.add(1, { outcome })`), a chained observable gauge in its
+ * callback (`result.observe(n, { profile })`), before the next instrument.
+ */
+export function instrumentsIn(source: string): Instrument[] {
+  const created = [...source.matchAll(INSTRUMENT)];
+  return created.map((match, index) => {
+    const [, instrument, name] = match;
+    const variable = /\bconst\s+(\w+)\s*=\s*\w+\s*\.\s*$/.exec(
+      source.slice(Math.max(0, match.index - 80), match.index),
+    )?.[1];
+    const calls = variable
+      ? argumentLists(source, new RegExp(`\\b${variable}\\.(?:add|record)\\(`, 'g'))
+      : argumentLists(
+          source.slice(match.index, created[index + 1]?.index ?? source.length),
+          /\.observe\(/g,
+        );
+    return { name: name!, kind: KINDS[instrument!]!, labels: labelsOf(calls) };
   });
+}
+
+/** The instruments the apps create. */
+export function instruments(): Instrument[] {
+  return productionFiles().flatMap((file) => inFile(file, instrumentsIn));
 }
 
 /**
@@ -242,7 +261,7 @@ function argumentLists(source: string, opening: RegExp): string[] {
   });
 }
 
-// Keys of the attributes object of each call (`{ outcome }`, `{ profile: s.profile, environment }`).
+// Keys of the attributes object that ends each call (`{ outcome }`, `{ profile: s.profile }`).
 function labelsOf(calls: string[]): string[] {
   const labels: string[] = [];
   for (const args of calls) {
