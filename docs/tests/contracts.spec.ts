@@ -1,6 +1,8 @@
 import { markdownTable, referenceRows } from '@pchub/test-support';
+import { globSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
-import { readRepoFile } from './markdown';
+import { anchorsOf, readRepoFile, REPO_ROOT } from './markdown';
 import {
   answerCodes,
   appNames,
@@ -20,6 +22,9 @@ const CHART_VALUES = 'helm/pchub/values.yaml';
 const COMPUTED_CODES: Record<string, string[]> = {
   'answer.missing': ['user_not_found', 'subscription_not_found'],
 };
+// Installed, generated or fetched trees: not ours to cite anything.
+const NOT_OURS = /(^|\/)(\.git|\.nx|\.tools[^/]*|node_modules|dist|tmp|coverage|vendor|charts)$/;
+const CITATION = /docs\/contracts\.md#([\w-]+)/g;
 // `VAR` or `VAR=value` in a code span: a variable the services or the hook read.
 const VARIABLE_SPAN = /`([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)(?:=[^`]*)?`/g;
 
@@ -48,6 +53,15 @@ function section(heading: string): string {
     (line, index) => index > start && /^#+ /.test(line) && /^#+/.exec(line)![0].length <= level,
   );
   return lines.slice(start + 1, end < 0 ? undefined : end).join('\n');
+}
+
+// Every `docs/contracts.md#<anchor>` written in a file of the repository (comments, READMEs, labels).
+function citations(): { file: string; anchor: string }[] {
+  return globSync('**/*', { cwd: REPO_ROOT, exclude: (path) => NOT_OURS.test(path) })
+    .filter((file) => statSync(join(REPO_ROOT, file)).isFile())
+    .flatMap((file) =>
+      [...readRepoFile(file).matchAll(CITATION)].map(([, anchor]) => ({ file, anchor: anchor! })),
+    );
 }
 
 describe('the contracts page', () => {
@@ -164,5 +178,13 @@ describe('the contracts page', () => {
       .map(([, name]) => name!)
       .filter((name) => !known.has(name));
     expect([...new Set(unknown)]).toEqual([]);
+  });
+
+  it('has every heading the repository cites as docs/contracts.md#<anchor>', () => {
+    const anchors = anchorsOf(contracts);
+    const broken = citations()
+      .filter(({ anchor }) => !anchors.has(anchor))
+      .map(({ file, anchor }) => `${file}: #${anchor}`);
+    expect(broken).toEqual([]);
   });
 });
