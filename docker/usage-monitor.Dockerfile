@@ -16,7 +16,7 @@ RUN npx nx build usage-monitor --skip-nx-cache --outputStyle=stream
 
 FROM node:24.21.0-trixie-slim AS runtime
 LABEL org.opencontainers.image.title="pchub usage-monitor" \
-      org.opencontainers.image.description="The usage-monitor hub service of pchub (DESIGN.md)"
+      org.opencontainers.image.description="The usage-monitor hub service of pchub (docs/contracts.md#usage-monitor)"
 # A numeric user with a passwd entry: Kubernetes can verify runAsNonRoot, and libraries that
 # look the user up still find one.
 RUN groupadd --gid 10001 app \

@@ -16,7 +16,7 @@ RUN npx nx build user-lookup --skip-nx-cache --outputStyle=stream
 
 FROM node:24.21.0-trixie-slim AS runtime
 LABEL org.opencontainers.image.title="pchub user-lookup" \
-      org.opencontainers.image.description="The user-lookup hub service of pchub (DESIGN.md)"
+      org.opencontainers.image.description="The user-lookup hub service of pchub (docs/contracts.md#user-lookup)"
 # A numeric user with a passwd entry: Kubernetes can verify runAsNonRoot, and libraries that
 # look the user up still find one.
 RUN groupadd --gid 10001 app \

@@ -131,7 +131,8 @@ module monitoring 'modules/monitoring.bicep' = {
   }
 }
 
-// Usage and spawn-chain figures in Application Insights, next to the data (DESIGN 3.3).
+// Usage and spawn-chain figures in Application Insights, next to the data
+// (docs/contracts.md#metrics).
 module workbook 'modules/workbook.bicep' = {
   name: 'workbook'
   scope: rg

@@ -1,5 +1,6 @@
 // The demo grants exactly the chart's roles and registers the chart's services and profiles:
-// checked against values.yaml read here on its own, and against the scopes DESIGN 3.3-3.6 names.
+// checked against values.yaml read here on its own, and against the roles
+// docs/contracts.md#hub-roles names.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

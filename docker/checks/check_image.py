@@ -276,7 +276,7 @@ def run_app(stage, app_dir, node, service, pairs):
     report(not secrets, f"{service}: no token value in its output", ", ".join(secrets))
 
 
-# Logs are one JSON object per line (DESIGN 3.1).
+# Logs are one JSON object per line (docs/contracts.md#logs).
 def is_json(line):
     try:
         return isinstance(json.loads(line), dict)

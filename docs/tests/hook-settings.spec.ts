@@ -1,28 +1,8 @@
 import { referenceRows } from '@pchub/test-support';
 import { readRepoFile } from './markdown';
+import { HOOK, hookSettings } from './sources';
 
-const HOOK = 'helm/pchub/files/hub/pre_spawn_hook.py';
 const HEADING = "### The hub's pre_spawn_hook";
-
-// environ.get("NAME", "default"), os.getenv("NAME"), environ["NAME"]: every way Python reads one.
-const READS = [
-  /\b(?:environ\.get|getenv)\(\s*(["'])([A-Za-z_][A-Za-z0-9_]*)\1\s*(?:,\s*(["'])(.*?)\3\s*)?\)/g,
-  /\benviron\[\s*(["'])([A-Za-z_][A-Za-z0-9_]*)\1\s*\]/g,
-];
-
-/**
- * The variables the hook reads with the default the guide must show. The hook refuses an empty
- * value for a setting whose default is "" (URL, token), so those read as `required`.
- */
-function hookSettings(source: string): Map<string, string> {
-  const settings = new Map<string, string>();
-  for (const pattern of READS) {
-    for (const [, , name, , fallback] of source.matchAll(pattern)) {
-      settings.set(name!, fallback ? `\`${fallback}\`` : 'required');
-    }
-  }
-  return settings;
-}
 
 describe("the operator guide's table of the hook's settings", () => {
   const documented = referenceRows(readRepoFile('docs/operator-guide.md'), HEADING);
@@ -36,23 +16,5 @@ describe("the operator guide's table of the hook's settings", () => {
     expect(Object.fromEntries(documented.map((row) => [row.variable, row.default]))).toEqual(
       Object.fromEntries(read),
     );
-  });
-});
-
-describe('hookSettings', () => {
-  it('reads every form of access, with and without a default', () => {
-    const source = [
-      'url = environ.get("A_URL", "")',
-      "timeout = os.environ.get('A_TIMEOUT', '5')",
-      'token = os.getenv("A_TOKEN")',
-      'home = os.environ["HOME"]',
-      'print("A_URL: must be set")',
-    ].join('\n');
-    expect(Object.fromEntries(hookSettings(source))).toEqual({
-      A_URL: 'required',
-      A_TIMEOUT: '`5`',
-      A_TOKEN: 'required',
-      HOME: 'required',
-    });
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, globSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 /** The repository root: links and file names in the docs are relative to it. */
@@ -16,6 +16,29 @@ const INLINE_LINK = /!?\[(?:[^[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]*)>?(?:\s+"[^"]*
 const REFERENCE_DEFINITION = /^\s{0,3}\[[^\]]+\]:\s*<?([^\s>]+)>?/;
 const CODE_SPAN = /(`+)[\s\S]*?\1/g;
 const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+
+// The pages a newcomer and an operator read, and every README they lead to.
+const PAGES = [
+  'README.md',
+  'docs/*.md',
+  'apps/*/README.md',
+  'libs/*/README.md',
+  'helm/**/README.md',
+  'infra/README.md',
+  'bench/**/README.md',
+  'docker/README.md',
+  'e2e/README.md',
+  'demo/README.md',
+];
+// Fetched or generated at deploy time, never part of the repository.
+const NOT_OURS = /(^|\/)(node_modules|vendor|charts)\//;
+
+/** The documentation pages, as paths from the root. */
+export function documentationPages(): string[] {
+  return globSync(PAGES, { cwd: REPO_ROOT })
+    .filter((page) => !NOT_OURS.test(page))
+    .sort();
+}
 
 /** Reads a file of the repository by its path from the root. */
 export function readRepoFile(path: string): string {

@@ -1,50 +1,36 @@
 import { markdownTable } from '@pchub/test-support';
-import { globSync } from 'node:fs';
-import { readRepoFile, REPO_ROOT } from './markdown';
+import { documentationPages, readRepoFile } from './markdown';
+import { instruments, prometheusName } from './sources';
 
 const GUIDE = 'docs/operator-guide.md';
 const HEADING = '### Metrics and alerts';
 const METRIC_CELL = /^`(pchub_[a-z0-9_]+)`$/;
-// createCounter('name', ...), createHistogram(...), createObservableGauge(...) and the like.
-const INSTRUMENT = /\bcreate(Observable)?(Counter|UpDownCounter|Histogram|Gauge)\(\s*'([^']+)'/g;
 
-type Kind = 'counter' | 'gauge' | 'histogram';
-const KINDS: Record<string, Kind> = {
-  Counter: 'counter',
-  UpDownCounter: 'gauge',
-  Histogram: 'histogram',
-  Gauge: 'gauge',
-};
-
-interface Instrument {
-  name: string;
-  kind: Kind;
-}
-
-/** The instruments the apps create, by the name Application Insights and OTLP show. */
-function instruments(): Instrument[] {
-  return globSync('apps/*/src/metrics.ts', { cwd: REPO_ROOT }).flatMap((file) =>
-    [...readRepoFile(file).matchAll(INSTRUMENT)].map(([, , instrument, name]) => ({
-      name: name!,
-      kind: KINDS[instrument!]!,
-    })),
-  );
-}
+const created = instruments();
+const exported = new Map(
+  created.map((instrument) => [prometheusName(instrument), instrument.kind]),
+);
 
 /**
- * What Prometheus scrapes: the OpenTelemetry exporter appends `_total` to a counter that lacks
- * it and adds no unit suffix.
+ * The `pchub_` names in a page that are no series: Prometheus names (histograms with their
+ * `_bucket`, `_sum`, `_count`), Application Insights' instrument names, and `prefix_*` families
+ * of them.
  */
-function prometheusName({ name, kind }: Instrument): string {
-  return kind === 'counter' && !name.endsWith('_total') ? `${name}_total` : name;
+function unknownSeries(page: string): string[] {
+  const series = new Set([...exported.keys(), ...created.map((instrument) => instrument.name)]);
+  for (const [name, kind] of exported) {
+    if (kind !== 'histogram') continue;
+    for (const suffix of ['_bucket', '_sum', '_count']) series.add(name + suffix);
+  }
+  const isFamily = (name: string) =>
+    name.endsWith('_') && [...series].some((each) => each.startsWith(name));
+  return [...new Set(page.match(/\bpchub_[a-z0-9_]+/g))].filter(
+    (name) => !series.has(name) && !isFamily(name),
+  );
 }
 
 describe("the runbook's metrics", () => {
   const guide = readRepoFile(GUIDE);
-  const created = instruments();
-  const exported = new Map(
-    created.map((instrument) => [prometheusName(instrument), instrument.kind]),
-  );
   const rows = markdownTable(guide, HEADING).rows.map(([metric, kind]) => ({
     name: METRIC_CELL.exec(metric ?? '')?.[1] ?? `not a metric name: ${metric}`,
     kind,
@@ -56,17 +42,10 @@ describe("the runbook's metrics", () => {
     expect(rows).toHaveLength(new Set(rows.map((row) => row.name)).size);
     expect(documented).toEqual(Object.fromEntries(exported));
   });
+});
 
-  it('uses only exported series in its alert expressions and procedures', () => {
-    // Application Insights keeps the instrument names, which the guide mentions too.
-    const series = new Set([...exported.keys(), ...created.map((instrument) => instrument.name)]);
-    for (const [name, kind] of exported) {
-      if (kind !== 'histogram') continue;
-      for (const suffix of ['_bucket', '_sum', '_count']) series.add(name + suffix);
-    }
-    const unknown = [...new Set(guide.match(/\bpchub_[a-z0-9_]+/g))].filter(
-      (name) => !series.has(name),
-    );
-    expect(unknown).toEqual([]);
+describe('metric names in the documentation', () => {
+  it.each(documentationPages())('%s names only series the apps export', (page) => {
+    expect(unknownSeries(readRepoFile(page))).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
-// @pchub/service-runtime's caller authentication against the real hub (DESIGN 3.2):
-// an in-process service registered with the hub and reached through its proxy.
+// @pchub/service-runtime's caller authentication against the real hub
+// (docs/contracts.md#caller-authentication): an in-process service registered with the hub
+// and reached through its proxy.
 import { HubClient } from '@pchub/hub-client';
 import { callerOf, createHubAuth, createLogger, createService } from '@pchub/service-runtime';
 import type { Service } from '@pchub/service-runtime';

@@ -1,5 +1,5 @@
-// usage-monitor against the real JupyterHub (DESIGN 3.3): a managed service with its
-// least-privilege role, scraped through the hub's proxy, exporting to a local HTTPS
+// usage-monitor against the real JupyterHub (docs/contracts.md#usage-monitor): a managed service
+// with its least-privilege role, scraped through the hub's proxy, exporting to a local HTTPS
 // Application Insights stand-in; plus a standalone monitor that lives through a hub restart.
 import {
   createTestCa,

@@ -9,7 +9,7 @@ import { env, hubEnv, serviceEnv } from '@pchub/service-runtime';
 import { telemetryEnv } from '@pchub/telemetry';
 import { z } from 'zod';
 
-/** Every variable spawn-webhook reads (DESIGN 3.4), validated at start. */
+/** Every variable spawn-webhook reads (docs/contracts.md#configuration), validated at start. */
 export const configShape = {
   ...serviceEnv,
   ...hubEnv,

@@ -35,7 +35,8 @@ async function main(): Promise<void> {
   });
   const keys = new SubscriptionKeys({
     userLookup,
-    // DefaultAzureCredential only (DESIGN 3.4): workload identity on AKS, nothing passed in by hand.
+    // DefaultAzureCredential only (docs/contracts.md#looking-up-a-key): workload identity on AKS,
+    // nothing passed in by hand.
     apim: new ApimKeyReader({
       subscriptionId: config.AZURE_SUBSCRIPTION_ID,
       resourceGroup: config.APIM_RESOURCE_GROUP,

@@ -4,7 +4,10 @@ import { z } from 'zod';
 // JupyterHub keeps server names in a 255-character column.
 const MAX_SERVER_NAME_LENGTH = 255;
 
-/** The body the hub's pre_spawn_hook sends (DESIGN 3.4); unknown fields are ignored. */
+/**
+ * The body the hub's pre_spawn_hook sends (docs/contracts.md#the-spawn-environment-request);
+ * unknown fields are ignored.
+ */
 const spawnRequest = z.object(
   {
     user: z.string({ error: 'must be a string' }).superRefine((name, ctx) => {

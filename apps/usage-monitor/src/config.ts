@@ -34,7 +34,7 @@ const profileBudget = env
     message: `must be an integer from 1 to ${MAX_PROFILES}`,
   });
 
-/** Every variable the monitor reads (DESIGN 3.1, 3.3). */
+/** Every variable the monitor reads (docs/contracts.md#configuration). */
 export const monitorEnv = {
   ...serviceEnv,
   ...hubEnv,

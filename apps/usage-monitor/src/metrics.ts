@@ -11,7 +11,7 @@ export const POLL_BUCKETS_SECONDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 
 
 export type PollOutcome = 'success' | 'failure';
 
-/** The monitor's instruments (names are the contract of DESIGN 3.3). */
+/** The monitor's instruments (names are the contract: docs/contracts.md#metrics). */
 export interface UsageMetrics {
   recordPoll(outcome: PollOutcome, seconds: number): void;
   recordSession(session: EndedSession): void;

@@ -14,7 +14,10 @@ export interface ReporterOptions {
   emitLog: Telemetry['emitLog'];
 }
 
-/** The fields of a `session_ended` record (DESIGN 3.3), for the log line and the OTel record. */
+/**
+ * The fields of a `session_ended` record (docs/contracts.md#sessions), for the log line and the
+ * OTel record.
+ */
 export function sessionEndedFields(session: EndedSession, environment: string) {
   return {
     user: session.user,

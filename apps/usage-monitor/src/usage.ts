@@ -1,6 +1,9 @@
 import type { HubServer } from '@pchub/hub-client';
 
-/** Profile label of a server whose spawn options name no profile (DESIGN 3.3). */
+/**
+ * Profile label of a server whose spawn options name no profile
+ * (docs/contracts.md#listing-the-hub).
+ */
 export const NO_PROFILE = 'none';
 /** Label that takes the servers of profiles past the label budget. */
 export const OTHER_PROFILE = 'other';

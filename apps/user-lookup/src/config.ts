@@ -1,7 +1,7 @@
 import { env, hubEnv, serviceEnv } from '@pchub/service-runtime';
 import { telemetryEnv } from '@pchub/telemetry';
 
-/** Every variable user-lookup reads (DESIGN 3.5), validated at start. */
+/** Every variable user-lookup reads (docs/contracts.md#configuration), validated at start. */
 export const configShape = {
   ...serviceEnv,
   ...hubEnv,

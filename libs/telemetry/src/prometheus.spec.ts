@@ -32,7 +32,8 @@ describe('metricsHandler (Prometheus exposition)', () => {
   let telemetry: Telemetry;
   afterEach(() => telemetry.shutdown());
 
-  it('exposes the DESIGN 3.3 names exactly as the instruments are named', async () => {
+  // the contract's names: docs/contracts.md#metrics
+  it('exposes the contract names exactly as the instruments are named', async () => {
     telemetry = startTelemetry({
       serviceName: 'usage-monitor',
       environment,

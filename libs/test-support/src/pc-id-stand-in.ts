@@ -1,4 +1,4 @@
-// pc-id's user directory as user-lookup calls it (DESIGN 3.5), with a fault switch.
+// pc-id's user directory as user-lookup calls it (docs/contracts.md#pc-id), with a fault switch.
 import { applyFault, NO_FAULT, sendJson } from './azure/faults';
 import type { Fault } from './azure/faults';
 import { startHttpServer } from './http-servers';

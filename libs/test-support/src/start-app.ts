@@ -196,8 +196,9 @@ export class ExitedBeforeHealthy extends Error {
 }
 
 /**
- * Starts `app` expecting the config check to stop it (status 2, DESIGN 3.1) and resolves with
- * its output; rejects if it started, or exited in any other way.
+ * Starts `app` expecting the config check to stop it (status 2,
+ * docs/contracts.md#configuration) and resolves with its output; rejects if it started, or
+ * exited in any other way.
  */
 export async function configErrorOutput(
   app: AppName,

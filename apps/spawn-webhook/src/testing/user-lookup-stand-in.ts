@@ -17,8 +17,8 @@ export interface UserLookupStandIn {
 const USER_PATH = /^\/services\/user-lookup\/api\/v1\/users\/([^/]+)$/;
 
 /**
- * user-lookup's GET api/v1/users/{name} (DESIGN 3.5) as the webhook sees it: only the
- * webhook's token gets answers; a name without an account is 404 user_not_found.
+ * user-lookup's GET api/v1/users/{name} (docs/contracts.md#user-lookup-routes) as the webhook sees
+ * it: only the webhook's token gets answers; a name without an account is 404 user_not_found.
  */
 export async function startUserLookupStandIn(acceptedToken: string): Promise<UserLookupStandIn> {
   const users = new Map<string, number>();

@@ -1,5 +1,6 @@
 """JupyterHub pre_spawn_hook: put the user's Planetary Computer subscription key into the
-environment of the server being spawned, by asking the spawn-webhook service (DESIGN 3.6).
+environment of the server being spawned, by asking the spawn-webhook service
+(docs/contracts.md#the-hubs-pre_spawn_hook).
 
 The original hook called pc-id and Azure with blocking clients inside the hub's event loop;
 this one makes one asynchronous call with tornado's client (already in the hub image) under
