@@ -137,10 +137,15 @@ def mounted_classes(pod):
 
 
 # Every pod of a render with its reads and mounts (our workloads rendered, the rest from values).
+# Secrets the charts render themselves (the jupyterhub chart's `hub`, with its generated tokens)
+# are no Key Vault secrets.
 def pods_of(docs, values):
+    generated = {values["hub"]["secretName"]} | {
+        d["metadata"]["name"] for d in docs if d.get("kind") == "Secret"
+    }
     pods = []
     for who, account, pod in [*rendered_pods(docs), *value_pods(values)]:
-        reads = [r for r in secret_reads(pod) if r[0] != values["hub"]["secretName"]]
+        reads = [r for r in secret_reads(pod) if r[0] not in generated]
         pods.append({"who": who, "account": account, "reads": reads, "mounts": mounted_classes(pod)})
     return pods
 
