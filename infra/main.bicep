@@ -95,6 +95,18 @@ param apimServiceName string = 'planetarycomputer'
 @description('Name of the hub TLS certificate in the Key Vault (served by the ingress).')
 param tlsCertificateName string = 'hub-tls'
 
+@description('Key Vault secret with the pc-id OAuth client secret (set by operators; Kubernetes Secret pchub-oauth, key client-secret, read by the hub).')
+param oauthClientSecretName string = 'id-client-secret'
+
+@description('Key Vault secret with the pc-id API token (set by operators; Kubernetes Secret pchub-pc-id, key token, read by user-lookup).')
+param pcIdTokenSecretName string = 'pc-id-token'
+
+@description('Key Vault secret with the data-volumes storage account name (written by this deployment; Kubernetes Secret pchub-data-volumes, key azurestorageaccountname).')
+param dataVolumesAccountNameSecretName string = 'data-volumes-account-name'
+
+@description('Key Vault secret with the data-volumes storage account key (written by this deployment; Kubernetes Secret pchub-data-volumes, key azurestorageaccountkey).')
+param dataVolumesAccountKeySecretName string = 'data-volumes-account-key'
+
 @description('Tags for every resource.')
 param tags object = {}
 
@@ -181,6 +193,35 @@ module registry 'modules/registry.bicep' = {
   }
 }
 
+// The Key Vault readers: the CSI add-on mounts their secrets as these identities, federated to
+// the service accounts of the pods that read them (helm/README.md, "Secrets from Key Vault").
+module hubIdentity 'modules/identity.bicep' = {
+  name: 'hub-identity'
+  scope: rg
+  params: {
+    location: location
+    namePrefix: namePrefix
+    oidcIssuerUrl: aks.outputs.oidcIssuerUrl
+    namespace: environmentName
+    // The jupyterhub chart's hub service account.
+    serviceAccountName: 'hub'
+    tags: allTags
+  }
+}
+
+module userLookupIdentity 'modules/identity.bicep' = {
+  name: 'user-lookup-identity'
+  scope: rg
+  params: {
+    location: location
+    namePrefix: namePrefix
+    oidcIssuerUrl: aks.outputs.oidcIssuerUrl
+    namespace: environmentName
+    serviceAccountName: 'user-lookup'
+    tags: allTags
+  }
+}
+
 module keyVault 'modules/keyvault.bicep' = {
   name: 'keyvault'
   scope: rg
@@ -191,6 +232,10 @@ module keyVault 'modules/keyvault.bicep' = {
     allowedIpRanges: keyVaultAllowedIpRanges
     secretsOfficerGroupObjectId: keyVaultSecretsOfficerGroupObjectId
     webAppRoutingObjectId: aks.outputs.webAppRoutingObjectId
+    secretReaderPrincipalIds: [
+      hubIdentity.outputs.principalId
+      userLookupIdentity.outputs.principalId
+    ]
     tags: allTags
   }
 }
@@ -203,6 +248,9 @@ module storage 'modules/storage.bicep' = {
     name: storageAccountName
     nodeSubnetId: network.outputs.nodeSubnetId
     shareQuotaGiB: dataShareQuotaGiB
+    keyVaultName: keyVault.outputs.name
+    accountNameSecretName: dataVolumesAccountNameSecretName
+    accountKeySecretName: dataVolumesAccountKeySecretName
     tags: allTags
   }
 }
@@ -215,6 +263,7 @@ module spawnWebhookIdentity 'modules/identity.bicep' = {
     namePrefix: namePrefix
     oidcIssuerUrl: aks.outputs.oidcIssuerUrl
     namespace: environmentName
+    serviceAccountName: 'spawn-webhook'
     tags: allTags
   }
 }
@@ -241,7 +290,7 @@ output registryName string = registry.outputs.name
 @description('Login server of the container registry.')
 output acrLoginServer string = registry.outputs.loginServer
 
-@description('Name of the Key Vault holding the manual secrets.')
+@description('Name of the Key Vault holding the deployment\'s secrets.')
 output keyVaultName string = keyVault.outputs.name
 
 @description('Name of the storage account of the data-volumes share.')
@@ -259,10 +308,47 @@ output workbookId string = workbook.outputs.workbookId
 @description('Client ID of spawn-webhook\'s workload identity.')
 output spawnWebhookClientId string = spawnWebhookIdentity.outputs.clientId
 
+@description('Client ID of the hub\'s workload identity (reads pchub-oauth and pchub-data-volumes from Key Vault).')
+output hubClientId string = hubIdentity.outputs.clientId
+
+@description('Client ID of user-lookup\'s workload identity (reads pchub-pc-id from Key Vault).')
+output userLookupClientId string = userLookupIdentity.outputs.clientId
+
 @description('Values for the pchub chart, passed as the last values file (helm/checks/infra-outputs.example.yaml has the same shape).')
 output helmValues object = {
   image: {
     registry: registry.outputs.loginServer
+  }
+  telemetry: {
+    applicationInsights: {
+      connectionString: monitoring.outputs.connectionString
+    }
+  }
+  keyVault: {
+    name: keyVault.outputs.name
+    tenantId: tenant().tenantId
+    clientIds: {
+      hub: hubIdentity.outputs.clientId
+      'user-lookup': userLookupIdentity.outputs.clientId
+    }
+    secrets: {
+      'pchub-oauth': {
+        objects: {
+          'client-secret': oauthClientSecretName
+        }
+      }
+      'pchub-pc-id': {
+        objects: {
+          token: pcIdTokenSecretName
+        }
+      }
+      'pchub-data-volumes': {
+        objects: {
+          azurestorageaccountname: dataVolumesAccountNameSecretName
+          azurestorageaccountkey: dataVolumesAccountKeySecretName
+        }
+      }
+    }
   }
   spawnWebhook: {
     workloadIdentity: {
@@ -277,6 +363,13 @@ output helmValues object = {
   }
   daskhub: {
     jupyterhub: {
+      hub: {
+        serviceAccount: {
+          annotations: {
+            'azure.workload.identity/client-id': hubIdentity.outputs.clientId
+          }
+        }
+      }
       ingress: {
         annotations: {
           'kubernetes.azure.com/tls-cert-keyvault-uri': '${keyVault.outputs.uri}certificates/${tlsCertificateName}'

@@ -4,8 +4,9 @@
 # prod), every rendered manifest through kubernetes-validate (strict, Kubernetes $KUBE_VERSION)
 # and our policy checks, the daskhub.jupyterhub values against the jupyterhub chart 4.4.0
 # schema, every Python snippet compiled and the hub's extraConfig run against the chart's
-# files, no secret in any values file, yamllint, the chart's own guards refusing bad values, and
-# the Grafana dashboards (files/dashboards) rendered into their ConfigMap, on and off.
+# files, no secret in any values file, yamllint, the chart's own guards refusing bad values, the
+# Grafana dashboards (files/dashboards) rendered into their ConfigMap, on and off, and the Key
+# Vault SecretProviderClasses (helm/checks/check_key_vault_secrets.py).
 # Needs scripts/setup-tools.sh to have run. Exits non-zero on any finding.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -96,6 +97,19 @@ done
 "$tools_python" helm/checks/check_dashboards.py "$chart" helm/checks/options.example.yaml \
   "$work"/rendered-staging.yaml "$work"/rendered-prod.yaml \
   --options "$work"/rendered-options.yaml --off "$work"/rendered-dashboards-off.yaml
+
+# Secrets from Key Vault: staging once more with the hand-made Secrets fallback, then the
+# SecretProviderClasses against the CRD, each Secret a pod reads produced once, names as in Bicep.
+# shellcheck disable=SC2046
+"$helm" template pchub "$work/pchub" --namespace staging --kube-version "$KUBE_VERSION" \
+  $(values_args staging) -f "$work/pchub/hand-made-secrets.yaml" > "$work/rendered-hand-made-secrets.yaml"
+"$tools_python" helm/checks/check_key_vault_secrets.py "$chart" \
+  "$reference/crds/secrets-store.csi.x-k8s.io_secretproviderclasses.yaml" infra "$infra_outputs" \
+  docs/operator-guide.md "$work"
+expect_refused "Key Vault classes on the hub with hand-made Secrets" \
+  'pass hand-made-secrets.yaml' --set keyVault.handMadeSecrets=true
+expect_refused "a Key Vault reader without its identity" \
+  'keyVault.clientIds.hub is empty' --set keyVault.clientIds.hub=
 
 expect_refused "a hook token service without custom:spawn-environment:read" \
   'must grant "custom:spawn-environment:read" to service "spawn-hook"' \

@@ -48,9 +48,8 @@ def container_faults(container):
     token = env.get("JUPYTERHUB_API_TOKEN", {})
     if "secretKeyRef" not in token.get("valueFrom", {}):
         faults.append("JUPYTERHUB_API_TOKEN is not from a Secret")
-    for name in ("PC_ID_TOKEN", "APPLICATIONINSIGHTS_CONNECTION_STRING"):
-        if name in env and "value" in env[name]:
-            faults.append(f"{name} is a literal value, not from a Secret")
+    if "PC_ID_TOKEN" in env and "value" in env["PC_ID_TOKEN"]:
+        faults.append("PC_ID_TOKEN is a literal value, not from a Secret")
     return faults
 
 

@@ -1,5 +1,7 @@
-// The user-assigned identity of spawn-webhook, federated to its Kubernetes service account, so
-// the pod gets Entra tokens through workload identity with no secret anywhere.
+// A user-assigned identity federated to one Kubernetes service account, so the pods running as
+// that account (or the Key Vault CSI driver mounting for them) get Entra tokens through workload
+// identity with no secret anywhere. One per reader: spawn-webhook (APIM keys), the hub and
+// user-lookup (their Key Vault secrets).
 
 @description('Azure region of the identity.')
 param location string
@@ -13,14 +15,14 @@ param oidcIssuerUrl string
 @description('Kubernetes namespace of the helm release.')
 param namespace string
 
-@description('Name of spawn-webhook\'s service account (the chart names it after the service).')
-param serviceAccountName string = 'spawn-webhook'
+@description('Name of the service account the identity is federated to (the chart names ours after the service; the jupyterhub chart names the hub\'s `hub`).')
+param serviceAccountName string
 
 @description('Tags for every resource.')
 param tags object = {}
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
-  name: '${namePrefix}-spawn-webhook-id'
+  name: '${namePrefix}-${serviceAccountName}-id'
   location: location
   tags: tags
 }
@@ -35,7 +37,7 @@ resource federation 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedI
   }
 }
 
-@description('Client ID of the identity (helm value spawnWebhook.workloadIdentity.clientId).')
+@description('Client ID of the identity (the chart\'s workload identity values).')
 output clientId string = identity.properties.clientId
 
 @description('Principal (object) ID of the identity, for role assignments.')

@@ -1,6 +1,7 @@
-// Key Vault for the secrets operators set by hand (pc-id token, OAuth client secret) and the
-// hub's TLS certificate. Azure RBAC only; reachable from the node subnet and named IP ranges.
-// helm/README.md lists the secrets and how they become Kubernetes Secrets.
+// Key Vault for the deployment's secrets (the pc-id token and OAuth client secret operators set,
+// the data-volumes account key storage.bicep writes) and the hub's TLS certificate. Azure RBAC
+// only; reachable from the node subnet and named IP ranges. The chart reads the secrets through
+// AKS's Key Vault CSI add-on as each reader's workload identity (helm/README.md lists them).
 
 @description('Azure region of the vault.')
 param location string
@@ -21,6 +22,9 @@ param secretsOfficerGroupObjectId string = ''
 
 @description('Object ID of the application routing add-on identity (reads the TLS certificate).')
 param webAppRoutingObjectId string
+
+@description('Principal IDs of the workload identities whose pods read secrets through the CSI add-on (Key Vault Secrets User on this vault).')
+param secretReaderPrincipalIds array = []
 
 @description('Tags for every resource.')
 param tags object = {}
@@ -75,6 +79,20 @@ resource ingressReadsCertificates 'Microsoft.Authorization/roleAssignments@2022-
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', secretsUserRoleId)
   }
 }
+
+// Read-only access to secret values (the least built-in role the CSI provider works with), on
+// this vault only: readers cannot list or change anything else in the resource group.
+resource readersReadSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for principalId in secretReaderPrincipalIds: {
+    name: guid(vault.id, principalId, secretsUserRoleId)
+    scope: vault
+    properties: {
+      principalId: principalId
+      principalType: 'ServicePrincipal'
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', secretsUserRoleId)
+    }
+  }
+]
 
 @description('Name of the vault.')
 output name string = vault.name

@@ -45,5 +45,11 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' = {
 @description('Resource ID of the Log Analytics workspace.')
 output workspaceId string = workspace.id
 
-@description('Name of the Application Insights resource (its connection string goes into a Kubernetes Secret by hand).')
+@description('Name of the Application Insights resource.')
 output appInsightsName string = appInsights.name
+
+// Not a secret (Azure Monitor's own guidance): it names the ingestion endpoint and the
+// component, and only lets its holder send telemetry. So it travels as a chart value (helmValues),
+// not through Key Vault; it changes only if the component is recreated.
+@description('Connection string of Application Insights, for the services\' Azure Monitor exporter (chart value telemetry.applicationInsights.connectionString).')
+output connectionString string = appInsights.properties.ConnectionString

@@ -1,5 +1,9 @@
 // Storage account with the Azure Files share mounted read-only into every notebook server at
 // /data-volumes (helm/pchub/values.yaml, singleuser.storage). Reachable from the node subnet only.
+// The Azure Files CSI driver mounts with the account key, so this module writes the account name
+// and key into the deployment's Key Vault (as Azure Verified Modules' secretsExportConfiguration
+// does), from where the chart syncs them into the Kubernetes Secret pchub-data-volumes: the key
+// never passes through an output, a parameter or an operator's shell.
 
 @description('Azure region of the storage account.')
 param location string
@@ -24,6 +28,15 @@ param shareQuotaGiB int = 1024
 @allowed(['Standard_GZRS', 'Standard_GRS'])
 param skuName string = 'Standard_GZRS'
 
+@description('Name of the deployment\'s Key Vault, where the account name and key are written.')
+param keyVaultName string
+
+@description('Key Vault secret holding the account name (Kubernetes Secret pchub-data-volumes, key azurestorageaccountname).')
+param accountNameSecretName string
+
+@description('Key Vault secret holding the account key (Kubernetes Secret pchub-data-volumes, key azurestorageaccountkey).')
+param accountKeySecretName string
+
 @description('Tags for every resource.')
 param tags object = {}
 
@@ -40,7 +53,7 @@ resource account 'Microsoft.Storage/storageAccounts@2024-01-01' = {
     supportsHttpsTrafficOnly: true
     minimumTlsVersion: 'TLS1_2'
     allowBlobPublicAccess: false
-    // The Azure Files CSI driver mounts with the account key (Kubernetes Secret pchub-data-volumes).
+    // The Azure Files CSI driver mounts with the account key (Key Vault, then pchub-data-volumes).
     allowSharedKeyAccess: true
     publicNetworkAccess: 'Enabled'
     networkAcls: {
@@ -76,7 +89,33 @@ resource share 'Microsoft.Storage/storageAccounts/fileServices/shares@2024-01-01
   }
 }
 
-@description('Name of the storage account (goes into the Kubernetes Secret pchub-data-volumes).')
+resource vault 'Microsoft.KeyVault/vaults@2024-11-01' existing = {
+  name: keyVaultName
+}
+
+resource accountNameSecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
+  // checkov:skip=CKV_AZURE_41: the account name is no credential and never changes; an expiry would only stop the data-volumes mounts.
+  parent: vault
+  name: accountNameSecretName
+  properties: {
+    contentType: 'text/plain'
+    value: account.name
+  }
+}
+
+// Rewritten by every deployment: after regenerating key1 (az storage account keys renew),
+// redeploy and the add-on carries the new key to the cluster (docs/operator-guide.md).
+resource accountKeySecret 'Microsoft.KeyVault/vaults/secrets@2024-11-01' = {
+  // checkov:skip=CKV_AZURE_41: the value is the account key itself, valid until it is regenerated (then redeployed here); an expiry date would stop new data-volumes mounts with nothing to renew it.
+  parent: vault
+  name: accountKeySecretName
+  properties: {
+    contentType: 'text/plain'
+    value: account.listKeys().keys[0].value
+  }
+}
+
+@description('Name of the storage account.')
 output name string = account.name
 
 @description('Name of the data-volumes file share.')

@@ -82,17 +82,12 @@ http://{{ .name }}:{{ .root.Values.port }}
       key: hub.services.{{ .name }}.apiToken
 {{- end -}}
 
-{{- /* Telemetry env: Application Insights from a Secret (optional), OTLP from values. */ -}}
+{{- /* Telemetry env: Application Insights and OTLP from values (both optional, neither secret). */ -}}
 {{- define "pchub.telemetryEnv" -}}
 {{- with .root.Values.telemetry }}
-{{- if .applicationInsights.secretName }}
+{{- if .applicationInsights.connectionString }}
 - name: APPLICATIONINSIGHTS_CONNECTION_STRING
-  valueFrom:
-    secretKeyRef:
-      name: {{ .applicationInsights.secretName }}
-      key: {{ .applicationInsights.secretKey }}
-      # Telemetry is optional: a missing Secret must not keep the service from starting.
-      optional: true
+  value: {{ .applicationInsights.connectionString | quote }}
 {{- end }}
 {{- if .otlpEndpoint }}
 - name: OTEL_EXPORTER_OTLP_ENDPOINT
@@ -133,7 +128,8 @@ capabilities:
 
 {{- /*
 The Deployment of a service. Arguments: root, name, component (its values block),
-extraEnv (rendered YAML list, optional), podLabels (map, optional).
+extraEnv (rendered YAML list, optional), podLabels (map, optional), annotations (map of the
+Deployment's own, optional), extraVolumes and extraVolumeMounts (rendered YAML lists, optional).
 */ -}}
 {{- define "pchub.deployment" -}}
 {{- $component := .component -}}
@@ -145,6 +141,10 @@ metadata:
   namespace: {{ .root.Release.Namespace }}
   labels:
     {{- include "pchub.labels" $ctx | nindent 4 }}
+  {{- with .annotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
 spec:
   replicas: {{ $component.replicas }}
   revisionHistoryLimit: 5
@@ -240,10 +240,16 @@ spec:
             # The only writable path: Node and the Azure SDK may need a temp dir.
             - name: tmp
               mountPath: /tmp
+            {{- with .extraVolumeMounts }}
+            {{- . | nindent 12 }}
+            {{- end }}
       volumes:
         - name: tmp
           emptyDir:
             sizeLimit: 64Mi
+        {{- with .extraVolumes }}
+        {{- . | nindent 8 }}
+        {{- end }}
 {{- end -}}
 
 {{- /* The ClusterIP Service in front of a component. */ -}}
