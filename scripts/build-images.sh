@@ -19,14 +19,15 @@ stand_in_dir=docker/base-stand-in
 debian_mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 cache_dir="$root/.tools/images"
 
-# A build at low priority (the machine is shared), its output shown only when it fails.
+# Builds what $1 names at low priority (the machine is shared); its output shows only on failure.
 build() {
-  local log
+  local what="$1" log
+  shift
   log="$(mktemp)"
   if ! nice -n 10 docker build --network host "$@" >"$log" 2>&1; then
-    tail -n 40 "$log"
+    tail -n 30 "$log"
     rm -f "$log"
-    echo "docker build $* failed"
+    echo "$what: docker build failed"
     return 1
   fi
   rm -f "$log"
@@ -82,7 +83,7 @@ build_stand_in() {
   rm -rf "$work/rootfs"
   node_tree "$work/node"
   tar --numeric-owner --owner=0 --group=0 -C "$work/node" -cf "$work/node.tar" .
-  build --tag "$base" "$work"
+  build "the stand-in base" --tag "$base" "$work"
   echo "base: stand-in built in $((SECONDS - started)) s"
 }
 
@@ -169,7 +170,7 @@ if [[ -n "$ca_certs" ]]; then
 fi
 for app in "${apps[@]}"; do
   started=$SECONDS
-  build --build-arg BUILD_CA_CERTS="$ca_certs" --file "docker/$app.Dockerfile" \
+  build "image pchub/$app:$tag" --build-arg BUILD_CA_CERTS="$ca_certs" --file "docker/$app.Dockerfile" \
     --tag "pchub/$app:$tag" .
   if [[ -n "$ca_certs" ]]; then
     docker save "pchub/$app:$tag" | python3 docker/checks/check_no_build_ca.py <(printf '%s\n' "$ca_certs")
