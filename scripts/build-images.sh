@@ -4,7 +4,7 @@
 # Their base, node:24.21.0-trixie-slim, is the real one when the engine has it or can pull it.
 # Where it cannot be pulled, a STAND-IN of that exact name is built first (docker/base-stand-in:
 # Debian trixie from debootstrap, Node.js 24.21.0 from the npm registry), labelled as one, and
-# this script says so; it is cached in .tools/images keyed by its inputs.
+# this script says so; it is cached in .tools/images keyed by its inputs (that folder, this script).
 # Where outgoing HTTPS is re-signed by a CA Node does not ship (a proxy), that CA goes to the
 # build stage as ARG BUILD_CA_CERTS, which the runtime stage never declares.
 # Talks to the engine DOCKER_HOST names (scripts/check-images.sh starts one). Prints, per image,
@@ -24,7 +24,7 @@ build() {
   local what="$1" log
   shift
   log="$(mktemp)"
-  if ! nice -n 10 docker build --network host "$@" >"$log" 2>&1; then
+  if ! nice -n 10 docker build "${build_network[@]}" "$@" >"$log" 2>&1; then
     tail -n 30 "$log"
     rm -f "$log"
     echo "$what: docker build failed"
@@ -45,7 +45,7 @@ ensure_base() {
   fi
   echo "base: $base cannot be pulled here; using a STAND-IN of that name ($stand_in_dir)"
   local key cached
-  key="$(cat "$stand_in_dir"/* | sha256sum | cut -c1-16)"
+  key="$(cat "$stand_in_dir"/* "$0" | sha256sum | cut -c1-16)"
   cached="$cache_dir/node-24.21.0-trixie-slim-stand-in-$key.tar"
   if [[ -f "$cached" ]]; then
     docker load --quiet --input "$cached" >/dev/null
@@ -53,9 +53,10 @@ ensure_base() {
   else
     build_stand_in
     mkdir -p "$cache_dir"
-    rm -f "$cache_dir"/node-24.21.0-trixie-slim-stand-in-*.tar
-    docker save --output "$cached.partial" "$base"
-    mv "$cached.partial" "$cached"
+    # Written aside, then renamed: a concurrent run never loads half a file.
+    docker save --output "$cached.$$.partial" "$base"
+    mv "$cached.$$.partial" "$cached"
+    find "$cache_dir" -name 'node-24.21.0-trixie-slim-stand-in-*.tar' ! -name "${cached##*/}" -delete
   fi
   describe_base "stand-in"
 }
@@ -162,6 +163,10 @@ socket.on('error', (error) => { console.error(`cannot reach ${url.host}: ${error
 JS
 }
 
+# An engine without a bridge network (scripts/check-images.sh starts one with --bridge=none)
+# gives build steps the host's network; elsewhere builds keep the default.
+build_network=()
+docker network inspect bridge >/dev/null 2>&1 || build_network=(--network host)
 ensure_base
 base_size="$(docker image inspect --format '{{.Size}}' "$base")"
 ca_certs="$(build_ca_certs)"
