@@ -5,8 +5,9 @@
 # and our policy checks, the daskhub.jupyterhub values against the jupyterhub chart 4.4.0
 # schema, every Python snippet compiled and the hub's extraConfig run against the chart's
 # files, no secret in any values file, yamllint, the chart's own guards refusing bad values, the
-# Grafana dashboards (files/dashboards) rendered into their ConfigMap, on and off, and the Key
-# Vault SecretProviderClasses (helm/checks/check_key_vault_secrets.py).
+# Grafana dashboards (files/dashboards) rendered into their ConfigMap, on and off, the Key
+# Vault SecretProviderClasses (helm/checks/check_key_vault_secrets.py), and the Prometheus
+# Operator's objects with the alert rules' promtool tests (helm/checks/check_monitoring.py).
 # Needs scripts/setup-tools.sh to have run. Exits non-zero on any finding.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -23,6 +24,9 @@ reference="${PCHUB_REFERENCE_DIR:-$root/../shared/reference}"
 [[ -d "$reference" ]] || reference=/work/shared/reference
 z2jh_schema="$reference/z2jh-4.4.0-values.schema.yaml"
 [[ -f "$z2jh_schema" ]] || { echo "missing $z2jh_schema (set PCHUB_REFERENCE_DIR)" >&2; exit 1; }
+# The released upstream charts beside the repo (../shared/charts), read only.
+jupyterhub_chart="${PCHUB_CHARTS_DIR:-$root/../shared/charts}/daskhub/charts/jupyterhub"
+[[ -f "$jupyterhub_chart/Chart.yaml" ]] || { echo "missing $jupyterhub_chart (set PCHUB_CHARTS_DIR)" >&2; exit 1; }
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -111,6 +115,29 @@ expect_refused "Key Vault classes on the hub with hand-made Secrets" \
 expect_refused "a Key Vault reader without its identity" \
   'keyVault.clientIds.hub is empty' --set keyVault.clientIds.hub=
 
+# The Prometheus Operator's objects (on in the options render): the PrometheusRule and the
+# ServiceMonitors against their CRDs; each ServiceMonitor against the Service, port and
+# NetworkPolicy it scrapes through (the hub's rendered from the jupyterhub chart as released);
+# the alert rules' unit tests, and the rendered rules and the file through promtool.
+"$tools_python" helm/checks/custom_resources.py \
+  --crd "$reference/crds/monitoring.coreos.com_prometheusrules.yaml" \
+  --crd "$reference/crds/monitoring.coreos.com_servicemonitors.yaml" \
+  --require PrometheusRule --require ServiceMonitor "$work"/rendered-*.yaml
+"$tools_python" helm/checks/check_monitoring.py "$chart" "$work/rendered-options.yaml" \
+  "$work/prometheus-rules.yaml" --values "$chart/values-staging.yaml" "$infra_outputs" \
+  helm/checks/options.example.yaml --off "$work/rendered-staging.yaml" "$work/rendered-prod.yaml" \
+  --jupyterhub-chart "$jupyterhub_chart" --helm "$helm" --kube-version "$KUBE_VERSION"
+.tools/bin/promtool check rules "$work/prometheus-rules.yaml" "$chart/files/alerts/pchub.rules.yaml"
+.tools/bin/promtool test rules helm/checks/alerts.test.yaml
+expect_refused "ServiceMonitors with Prometheus kept out of a service" \
+  'spawnWebhook.networkPolicy.metricsScrapers is empty' --set monitoring.serviceMonitors.enabled=true
+expect_refused "ServiceMonitors with Prometheus kept out of the hub" \
+  "the hub's NetworkPolicy keeps the metrics scraper" -f helm/checks/options.example.yaml \
+  --set 'daskhub.jupyterhub.hub.networkPolicy.ingress=null'
+expect_refused "ServiceMonitors presenting a token without read:metrics" \
+  'must grant "read:metrics" to service "metrics-scraper"' -f helm/checks/options.example.yaml \
+  --set 'daskhub.jupyterhub.hub.loadRoles.metrics-scraper.scopes={read:users}'
+
 expect_refused "a hook token service without custom:spawn-environment:read" \
   'must grant "custom:spawn-environment:read" to service "spawn-hook"' \
   --set 'daskhub.jupyterhub.hub.loadRoles.spawn-hook.scopes={read:users}'
@@ -140,6 +167,7 @@ expect_refused "a dashboards folder that is a path (values.schema.json)" \
   --set 'dashboards.grafana.folder=../grafana'
 
 .tools/venv/bin/yamllint --strict -c helm/checks/yamllint.yaml \
-  "$chart/Chart.yaml" "$chart"/values*.yaml helm/checks/*.yaml "$work"/rendered-*.yaml
-echo "yamllint: chart metadata, values files and rendered manifests ok"
+  "$chart/Chart.yaml" "$chart"/values*.yaml "$chart"/files/alerts/*.yaml helm/checks/*.yaml \
+  "$work"/rendered-*.yaml
+echo "yamllint: chart metadata, values files, alert rules and rendered manifests ok"
 echo "chart checks passed"
