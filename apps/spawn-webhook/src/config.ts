@@ -15,12 +15,7 @@ export const configShape = {
   ...hubEnv,
   ...telemetryEnv,
   // Normalised to end in '/', so the route is appended to the prefix, not in place of it.
-  USER_LOOKUP_URL: env
-    .httpUrl()
-    .refine(isPlainBase, {
-      error: 'must be a base URL without credentials, query or fragment',
-    })
-    .transform((url) => (url.endsWith('/') ? url : `${url}/`)),
+  USER_LOOKUP_URL: env.baseUrl().transform((url) => (url.endsWith('/') ? url : `${url}/`)),
   AZURE_SUBSCRIPTION_ID: setting(undefined, subscriptionIdProblem),
   APIM_RESOURCE_GROUP: setting('pc-manual-resources', resourceGroupProblem),
   APIM_SERVICE_NAME: setting('planetarycomputer', serviceNameProblem),
@@ -56,12 +51,6 @@ function setting(
       ctx.addIssue(problem);
       return z.NEVER;
     });
-}
-
-// Only reached with a valid http(s) URL: env.httpUrl has checked that first.
-function isPlainBase(raw: string): boolean {
-  const url = new URL(raw);
-  return !url.search && !url.hash && !url.username && !url.password;
 }
 
 /** The APIM subscription id for a pc-id account number. */

@@ -1,4 +1,4 @@
-import { UpstreamError } from '@pchub/lookup-cache';
+import { UpstreamError } from '@pchub/upstream';
 import { type HubAuth, ServiceError } from '@pchub/service-runtime';
 import express from 'express';
 import type { RequestOutcome, WebhookMetrics } from './metrics';

@@ -1,5 +1,6 @@
 import type { ApimKeyReader } from '@pchub/apim-client';
-import { LookupCache, UpstreamError } from '@pchub/lookup-cache';
+import { LookupCache } from '@pchub/lookup-cache';
+import { UpstreamError } from '@pchub/upstream';
 import type { Logger } from '@pchub/service-runtime';
 import { LRUCache } from 'lru-cache';
 import { apimSubscriptionId } from './config';

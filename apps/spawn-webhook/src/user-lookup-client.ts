@@ -1,4 +1,4 @@
-import { UpstreamError } from '@pchub/lookup-cache';
+import { failedCall, UpstreamError } from '@pchub/upstream';
 import { Agent, request } from 'undici';
 
 const UPSTREAM = 'user-lookup';
@@ -37,18 +37,7 @@ export class UserLookupClient {
       const body = await response.body.text();
       return interpret(response.statusCode, body);
     } catch (error) {
-      if (error instanceof UpstreamError) throw error;
-      if (signal.aborted)
-        throw new UpstreamError(
-          'upstream_timeout',
-          UPSTREAM,
-          'user-lookup did not answer within the deadline',
-        );
-      throw new UpstreamError(
-        'upstream_error',
-        UPSTREAM,
-        `user-lookup request failed: ${networkCode(error)}`,
-      );
+      throw failedCall(UPSTREAM, error, signal);
     }
   }
 
@@ -110,11 +99,4 @@ function parseJson(body: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-// Names the failure by its code only: undici messages may quote addresses.
-function networkCode(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') return code;
-  return error instanceof Error ? error.name : 'unknown error';
 }

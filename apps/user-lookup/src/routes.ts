@@ -1,4 +1,4 @@
-import { UpstreamError } from '@pchub/lookup-cache';
+import { UpstreamError } from '@pchub/upstream';
 import { userNameProblem } from '@pchub/pc-id-client';
 import { callerOf, type HubAuth, ServiceError } from '@pchub/service-runtime';
 import type express from 'express';

@@ -1,4 +1,5 @@
-import { LookupCache, UpstreamError } from '@pchub/lookup-cache';
+import { LookupCache } from '@pchub/lookup-cache';
+import { UpstreamError } from '@pchub/upstream';
 import { PcIdClient, type PcIdUser } from '@pchub/pc-id-client';
 import type { Logger } from '@pchub/service-runtime';
 import type { LookupMetrics, UpstreamOutcome } from './metrics';

@@ -1,3 +1,5 @@
+import { isPlainBase, parseHttpUrl } from '@pchub/upstream';
+
 export interface HubClientOptions {
   apiUrl: string;
   token: string;
@@ -30,8 +32,7 @@ export function validateOptions(options: HubClientOptions): ValidOptions {
   }
   const url = parseHttpUrl(options.apiUrl);
   if (!url) throw new TypeError('apiUrl must be an http(s) URL');
-  // credentials in the URL would leak wherever the URL is shown; a query would break path joining
-  if (url.username || url.password || url.search || url.hash) {
+  if (!isPlainBase(url)) {
     throw new TypeError('apiUrl must not contain credentials, a query or a fragment');
   }
   if (!isToken(options.token)) {
@@ -49,18 +50,6 @@ export function validateOptions(options: HubClientOptions): ValidOptions {
 /** True when `value` can be sent as a hub token. */
 export function isToken(value: unknown): value is string {
   return typeof value === 'string' && TOKEN.test(value);
-}
-
-// WHATWG URL parsing, restricted to the schemes undici can speak here.
-function parseHttpUrl(value: unknown): URL | null {
-  if (typeof value !== 'string') return null;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return null;
-  }
-  return url.protocol === 'http:' || url.protocol === 'https:' ? url : null;
 }
 
 /** Builds the /users query string from a validated query. */

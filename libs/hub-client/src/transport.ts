@@ -1,3 +1,4 @@
+import { networkFailure } from '@pchub/upstream';
 import { Agent, request } from 'undici';
 import type { Dispatcher } from 'undici';
 import { HubError } from './hub-error';
@@ -92,8 +93,7 @@ export class HubTransport {
     }
   }
 
-  // Names the failure by its error code only: undici errors never carry our headers, but
-  // keeping the original message out means no future change can leak the token through it.
+  // Names the failure by its error code only (networkFailure): never the original message.
   private transportError(error: unknown, signal: AbortSignal, path: string): HubError {
     if (signal.aborted) {
       return new HubError(
@@ -102,11 +102,9 @@ export class HubTransport {
         path,
       );
     }
-    const code = (error as { code?: unknown })?.code;
-    const reason = typeof code === 'string' ? code : ((error as Error)?.name ?? 'unknown error');
     return new HubError(
       'hub_unreachable',
-      `cannot reach the hub for GET ${path} (${reason})`,
+      `cannot reach the hub for GET ${path} (${networkFailure(error)})`,
       path,
     );
   }

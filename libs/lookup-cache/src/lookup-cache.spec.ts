@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LookupCache, UpstreamError } from './index';
+import { UpstreamError } from '@pchub/upstream';
+import { LookupCache } from './index';
 
 interface Account {
   pk: number;

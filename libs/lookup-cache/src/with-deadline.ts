@@ -1,4 +1,4 @@
-import { UpstreamError } from './upstream-error';
+import { UpstreamError } from '@pchub/upstream';
 
 /** Upstream name carried by the cache's own deadline error: the cache cannot tell which upstream was slow. */
 export const DEADLINE_UPSTREAM = 'lookup';

@@ -1,3 +1,5 @@
+import { isPlainBase, parseHttpUrl } from '@pchub/upstream';
+
 export interface PcIdClientOptions {
   /** pc-id API base, e.g. https://planetarycomputer.microsoft.com/id (a trailing slash is fine). */
   baseUrl: string;
@@ -27,16 +29,9 @@ export function resolveOptions(options: PcIdClientOptions): ResolvedOptions {
 
 // A query or fragment in the base would swallow the path we append, so only a plain http(s) base passes.
 function baseOf(value: unknown): string {
-  let url: URL;
-  try {
-    url = new URL(String(value));
-  } catch {
-    throw new TypeError('pc-id-client: baseUrl must be an absolute http(s) URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new TypeError('pc-id-client: baseUrl must be an absolute http(s) URL');
-  }
-  if (url.search || url.hash || url.username || url.password) {
+  const url = parseHttpUrl(value);
+  if (!url) throw new TypeError('pc-id-client: baseUrl must be an absolute http(s) URL');
+  if (!isPlainBase(url)) {
     throw new TypeError('pc-id-client: baseUrl must not carry credentials, a query or a fragment');
   }
   // origin + path only, so an empty '?' or '#' left in the text cannot end up before our path

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { expectNoSecrets, startHttpServer, type TestServer } from '@pchub/test-support';
-import { UpstreamError } from '@pchub/lookup-cache';
+import { UpstreamError } from '@pchub/upstream';
 import { InvalidUserNameError, PcIdClient } from './index';
 
 const TOKEN = 'pcid-secret-token-3f9a1c';

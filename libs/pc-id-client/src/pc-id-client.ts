@@ -1,11 +1,6 @@
-import { UpstreamError } from '@pchub/lookup-cache';
+import { networkFailure, UpstreamError } from '@pchub/upstream';
 import { Agent, request } from 'undici';
-import {
-  describeNetworkError,
-  InvalidUserNameError,
-  upstreamError,
-  upstreamTimeout,
-} from './errors';
+import { InvalidUserNameError, upstreamError, upstreamTimeout } from './errors';
 import { type PcIdClientOptions, type ResolvedOptions, resolveOptions } from './options';
 import { parseUserRecord, type PcIdUser } from './user-record';
 import { encodeUserSegment, userNameProblem } from './user-name';
@@ -70,7 +65,7 @@ export class PcIdClient {
     }
     if (bounded.aborted) return upstreamTimeout('the pc-id lookup was cancelled at its deadline');
     if (error instanceof UpstreamError) return error;
-    return upstreamError(`pc-id request failed: ${describeNetworkError(error)}`);
+    return upstreamError(`pc-id request failed: ${networkFailure(error)}`);
   }
 }
 

@@ -1,0 +1,3 @@
+export { failedCall, networkFailure } from './failure';
+export { isPlainBase, parseHttpUrl } from './http-url';
+export { UpstreamError, type UpstreamErrorCode } from './upstream-error';
