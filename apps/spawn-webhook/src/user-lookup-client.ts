@@ -1,5 +1,5 @@
-import { failedCall, UpstreamError } from '@pchub/upstream';
-import { Agent, request } from 'undici';
+import { failedCall, upstreamAgent, UpstreamError } from '@pchub/upstream';
+import { request } from 'undici';
 
 const UPSTREAM = 'user-lookup';
 // A user record is a few dozen bytes; far more is a misbehaving upstream, not data.
@@ -15,7 +15,7 @@ export interface UserLookupClientOptions {
 
 /** Client of user-lookup's GET api/v1/users/{name}: a hub username to the pc-id account number. */
 export class UserLookupClient {
-  private readonly agent = new Agent({ maxResponseSize: MAX_RESPONSE_BYTES });
+  private readonly agent = upstreamAgent({ maxResponseBytes: MAX_RESPONSE_BYTES });
 
   constructor(private readonly options: UserLookupClientOptions) {}
 

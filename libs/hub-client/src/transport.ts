@@ -1,5 +1,5 @@
-import { networkFailure } from '@pchub/upstream';
-import { Agent, request } from 'undici';
+import { networkFailure, upstreamAgent } from '@pchub/upstream';
+import { request } from 'undici';
 import type { Dispatcher } from 'undici';
 import { HubError } from './hub-error';
 
@@ -17,11 +17,7 @@ export interface GetRequest {
 /** GETs JSON from the hub over a keep-alive pool, mapping every failure to a HubError. */
 export class HubTransport {
   // one pool for the client's life: the usage monitor pages through users every cycle
-  private readonly agent = new Agent({
-    keepAliveTimeout: 4_000,
-    connections: 8,
-    maxResponseSize: MAX_BODY_BYTES,
-  });
+  private readonly agent = upstreamAgent({ maxResponseBytes: MAX_BODY_BYTES, connections: 8 });
 
   constructor(
     private readonly apiUrl: string,

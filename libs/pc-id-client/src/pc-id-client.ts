@@ -1,5 +1,5 @@
-import { networkFailure, UpstreamError } from '@pchub/upstream';
-import { Agent, request } from 'undici';
+import { networkFailure, upstreamAgent, UpstreamError } from '@pchub/upstream';
+import { type Agent, request } from 'undici';
 import { InvalidUserNameError, upstreamError, upstreamTimeout } from './errors';
 import { type PcIdClientOptions, type ResolvedOptions, resolveOptions } from './options';
 import { parseUserRecord, type PcIdUser } from './user-record';
@@ -15,7 +15,7 @@ export class PcIdClient {
 
   constructor(options: PcIdClientOptions) {
     this.options = resolveOptions(options);
-    this.agent = new Agent({ maxResponseSize: MAX_RESPONSE_BYTES });
+    this.agent = upstreamAgent({ maxResponseBytes: MAX_RESPONSE_BYTES });
   }
 
   /**
