@@ -1,5 +1,4 @@
 import {
-  apimSubscriptionIdProblem,
   armEndpointProblem,
   resourceGroupProblem,
   serviceNameProblem,
@@ -8,6 +7,7 @@ import {
 import { env, hubEnv, serviceEnv } from '@pchub/service-runtime';
 import { telemetryEnv } from '@pchub/telemetry';
 import { z } from 'zod';
+import { templateProblem } from './subscription-keys';
 
 /** Every variable spawn-webhook reads (docs/contracts.md#configuration), validated at start. */
 export const configShape = {
@@ -51,18 +51,6 @@ function setting(
       ctx.addIssue(problem);
       return z.NEVER;
     });
-}
-
-/** The APIM subscription id for a pc-id account number. */
-export function apimSubscriptionId(template: string, pk: number): string {
-  return template.replaceAll('{pk}', String(pk));
-}
-
-// The template must name the account, and every id it yields must be one APIM accepts.
-function templateProblem(template: string): string | undefined {
-  if (!template.includes('{pk}')) return 'must contain {pk}';
-  const problem = apimSubscriptionIdProblem(apimSubscriptionId(template, 1));
-  return problem && `with {pk} filled in ${problem}`;
 }
 
 // What a POSIX shell and the spawners accept as a variable name.

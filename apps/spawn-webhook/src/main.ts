@@ -47,7 +47,6 @@ async function main(): Promise<void> {
     template: config.APIM_SUBSCRIPTION_ID_TEMPLATE,
     ttlSeconds: config.KEY_CACHE_TTL_SECONDS,
     missTtlSeconds: config.KEY_MISS_TTL_SECONDS,
-    deadlineMs: config.UPSTREAM_DEADLINE_MS,
     metrics,
     logger,
   });

@@ -36,7 +36,7 @@ export function registerRoutes(router: express.Router, deps: RouteDeps): void {
     async (req, res) => {
       const answer = await findKey(deps, req.body, res);
       res.locals['outcome'] = 'found';
-      res.json({ environment: { [deps.envVarName]: answer.key } });
+      res.json({ environment: { [deps.envVarName]: answer.found } });
     },
   );
   router.get('/metrics', deps.auth.requireScope(METRICS_SCOPE), deps.metricsHandler);
@@ -57,15 +57,16 @@ async function findKey(
   deps: RouteDeps,
   body: unknown,
   res: express.Response,
-): Promise<{ key: string }> {
+): Promise<{ found: string }> {
   const parsed = parseSpawnRequest(body);
   if ('problem' in parsed)
     throw fail(res, new ServiceError(400, 'invalid_request', parsed.problem));
   let answer: KeyAnswer;
   try {
+    const budgetMs = (res.locals['startedAt'] as number) + deps.deadlineMs - performance.now();
     answer = await deps.keys.find(
       parsed.request.user,
-      (res.locals['startedAt'] as number) + deps.deadlineMs,
+      AbortSignal.timeout(Math.max(0, Math.ceil(budgetMs))),
     );
   } catch (error) {
     if (!(error instanceof UpstreamError)) throw error;

@@ -1,4 +1,4 @@
-import { LookupCache } from '@pchub/lookup-cache';
+import { type Answer, LookupCache } from '@pchub/lookup-cache';
 import { UpstreamError } from '@pchub/upstream';
 import { PcIdClient, type PcIdUser } from '@pchub/pc-id-client';
 import type { Logger } from '@pchub/service-runtime';
@@ -17,11 +17,13 @@ export interface UserDirectoryOptions {
 /** Hub username -> pc-id account, through the cache; the one place that talks to pc-id. */
 export class UserDirectory {
   private readonly client: PcIdClient;
-  private readonly cache: LookupCache<PcIdUser>;
+  private readonly cache: LookupCache<string, PcIdUser, 'user_not_found'>;
   private readonly metrics: LookupMetrics;
   private readonly logger: Logger;
+  private readonly deadlineMs: number;
 
   constructor(options: UserDirectoryOptions) {
+    this.deadlineMs = options.deadlineMs;
     this.metrics = options.metrics;
     this.logger = options.logger;
     // The client's own timeout matches the deadline; the cache's deadline then bounds the answer.
@@ -31,20 +33,17 @@ export class UserDirectory {
       timeoutMs: options.deadlineMs,
     });
     this.cache = new LookupCache(
-      {
-        ttlSeconds: options.ttlSeconds,
-        missTtlSeconds: options.missTtlSeconds,
-        deadlineMs: options.deadlineMs,
-      },
+      { ttlSeconds: options.ttlSeconds, missTtlSeconds: options.missTtlSeconds },
       (name, signal) => this.callPcId(name, signal),
     );
   }
 
   /** The account, or null when pc-id has none. Rejects with UpstreamError or InvalidUserNameError. */
   async find(name: string): Promise<PcIdUser | null> {
-    const { value, outcome } = await this.cache.get(name);
+    const deadline = AbortSignal.timeout(Math.ceil(this.deadlineMs));
+    const { answer, outcome } = await this.cache.get(name, deadline);
     this.metrics.cache(outcome);
-    return value;
+    return 'found' in answer ? answer.found : null;
   }
 
   close(): Promise<void> {
@@ -52,13 +51,16 @@ export class UserDirectory {
   }
 
   // Measures each real pc-id call; cache hits and coalesced joiners never get here.
-  private async callPcId(name: string, signal: AbortSignal): Promise<PcIdUser | null> {
+  private async callPcId(
+    name: string,
+    signal: AbortSignal,
+  ): Promise<Answer<PcIdUser, 'user_not_found'>> {
     const started = performance.now();
     let outcome: UpstreamOutcome = 'upstream_error';
     try {
       const user = await this.client.findUser(name, signal);
       outcome = user ? 'found' : 'not_found';
-      return user;
+      return user ? { found: user } : { missing: 'user_not_found' };
     } catch (error) {
       if (error instanceof UpstreamError) {
         outcome = error.code;

@@ -1,2 +1,2 @@
 export { type LookupCacheOptions } from './options';
-export { LookupCache, type CacheOutcome } from './lookup-cache';
+export { LookupCache, type Answer, type CacheOutcome } from './lookup-cache';
