@@ -50,7 +50,13 @@ async function main(): Promise<void> {
     metrics,
     logger,
   });
-  const service = createService({ name: SERVICE_NAME, env: config, logger });
+  // One deadline per request: the token check and the whole lookup chain fit in it.
+  const service = createService({
+    name: SERVICE_NAME,
+    env: config,
+    logger,
+    deadlineMs: config.UPSTREAM_DEADLINE_MS,
+  });
   // Answers are no-store and never revalidated; an ETag would only be a hash of the key.
   service.app.set('etag', false);
   registerRoutes(service.router, {
@@ -59,7 +65,6 @@ async function main(): Promise<void> {
     metrics,
     metricsHandler: telemetry.metricsHandler,
     envVarName: config.SPAWN_ENV_VAR_NAME,
-    deadlineMs: config.UPSTREAM_DEADLINE_MS,
   });
   service.onShutdown(() => userLookup.close());
   service.onShutdown(() => hub.close());

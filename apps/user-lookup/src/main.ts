@@ -33,7 +33,13 @@ async function main(): Promise<void> {
     metrics,
     logger,
   });
-  const service = createService({ name: SERVICE_NAME, env: config, logger });
+  // One deadline per request: the token check and the pc-id lookup fit in it.
+  const service = createService({
+    name: SERVICE_NAME,
+    env: config,
+    logger,
+    deadlineMs: config.UPSTREAM_DEADLINE_MS,
+  });
   registerRoutes(service.router, {
     auth: createHubAuth({ hub, logger }),
     directory,

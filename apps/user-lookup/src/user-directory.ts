@@ -20,10 +20,8 @@ export class UserDirectory {
   private readonly cache: LookupCache<string, PcIdUser, 'user_not_found'>;
   private readonly metrics: LookupMetrics;
   private readonly logger: Logger;
-  private readonly deadlineMs: number;
 
   constructor(options: UserDirectoryOptions) {
-    this.deadlineMs = options.deadlineMs;
     this.metrics = options.metrics;
     this.logger = options.logger;
     // The client's own timeout matches the deadline; the cache's deadline then bounds the answer.
@@ -38,9 +36,11 @@ export class UserDirectory {
     );
   }
 
-  /** The account, or null when pc-id has none. Rejects with UpstreamError or InvalidUserNameError. */
-  async find(name: string): Promise<PcIdUser | null> {
-    const deadline = AbortSignal.timeout(Math.ceil(this.deadlineMs));
+  /**
+   * The account, or null when pc-id has none. Rejects with UpstreamError (`upstream_timeout` once
+   * `deadline` fires) or InvalidUserNameError.
+   */
+  async find(name: string, deadline: AbortSignal): Promise<PcIdUser | null> {
     const { answer, outcome } = await this.cache.get(name, deadline);
     this.metrics.cache(outcome);
     return 'found' in answer ? answer.found : null;
