@@ -23,11 +23,9 @@ async function main(): Promise<void> {
   const logger = createLogger(SERVICE_NAME);
   const telemetry = startTelemetry({ serviceName: SERVICE_NAME, environment: config, logger });
   const metrics = createWebhookMetrics(telemetry.meter);
-  // The token check shares the request's deadline, so a slow hub cannot stretch an answer past it.
   const hub = new HubClient({
     apiUrl: config.JUPYTERHUB_API_URL,
     token: config.JUPYTERHUB_API_TOKEN,
-    timeoutMs: config.UPSTREAM_DEADLINE_MS,
   });
   const userLookup = new UserLookupClient({
     baseUrl: config.USER_LOOKUP_URL,
@@ -50,7 +48,8 @@ async function main(): Promise<void> {
     metrics,
     logger,
   });
-  // One deadline per request: the token check and the whole lookup chain fit in it.
+  // One deadline per request: the token check and the whole lookup chain fit in it, so a slow
+  // hub cannot stretch an answer past it.
   const service = createService({
     name: SERVICE_NAME,
     env: config,

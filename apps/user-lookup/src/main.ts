@@ -29,7 +29,6 @@ async function main(): Promise<void> {
     pcIdToken: config.PC_ID_TOKEN,
     ttlSeconds: config.LOOKUP_CACHE_TTL_SECONDS,
     missTtlSeconds: config.LOOKUP_MISS_TTL_SECONDS,
-    deadlineMs: config.UPSTREAM_DEADLINE_MS,
     metrics,
     logger,
   });

@@ -9,7 +9,6 @@ export interface UserDirectoryOptions {
   pcIdToken: string;
   ttlSeconds: number;
   missTtlSeconds: number;
-  deadlineMs: number;
   metrics: LookupMetrics;
   logger: Logger;
 }
@@ -24,12 +23,7 @@ export class UserDirectory {
   constructor(options: UserDirectoryOptions) {
     this.metrics = options.metrics;
     this.logger = options.logger;
-    // The client's own timeout matches the deadline; the cache's deadline then bounds the answer.
-    this.client = new PcIdClient({
-      baseUrl: options.pcIdUrl,
-      token: options.pcIdToken,
-      timeoutMs: options.deadlineMs,
-    });
+    this.client = new PcIdClient({ baseUrl: options.pcIdUrl, token: options.pcIdToken });
     this.cache = new LookupCache(
       { ttlSeconds: options.ttlSeconds, missTtlSeconds: options.missTtlSeconds },
       (name, signal) => this.callPcId(name, signal),

@@ -2,8 +2,8 @@ import { isPlainBase, parseHttpUrl } from '@pchub/upstream';
 
 export interface HubClientOptions {
   apiUrl: string;
+  /** the service's own token, for the listing (a token check sends the caller's) */
   token: string;
-  timeoutMs?: number;
 }
 
 export interface UserQuery {
@@ -17,11 +17,8 @@ export interface UserQuery {
 export interface ValidOptions {
   apiUrl: string;
   token: string;
-  timeoutMs: number;
 }
 
-const DEFAULT_TIMEOUT_MS = 10_000;
-const MAX_TIMEOUT_MS = 3_600_000;
 // Visible ASCII only: anything else could not travel in a header (or would split it).
 const TOKEN = /^[\x21-\x7e]+$/;
 
@@ -38,13 +35,8 @@ export function validateOptions(options: HubClientOptions): ValidOptions {
   if (!isToken(options.token)) {
     throw new TypeError('token must be a non-empty string of visible ASCII characters');
   }
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  // beyond an hour is a typo, and Node timers overflow past 2^31 ms
-  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) {
-    throw new TypeError('timeoutMs must be a positive number of at most 3600000');
-  }
   // no trailing slash, so API paths ('/users') append cleanly
-  return { apiUrl: url.href.replace(/\/+$/, ''), token: options.token, timeoutMs };
+  return { apiUrl: url.href.replace(/\/+$/, ''), token: options.token };
 }
 
 /** True when `value` can be sent as a hub token. */

@@ -19,15 +19,11 @@ export class HubTransport {
   // one pool for the client's life: the usage monitor pages through users every cycle
   private readonly agent = upstreamAgent({ maxResponseBytes: MAX_BODY_BYTES, connections: 8 });
 
-  constructor(
-    private readonly apiUrl: string,
-    private readonly timeoutMs: number,
-  ) {}
+  constructor(private readonly apiUrl: string) {}
 
-  async getJson(req: GetRequest): Promise<unknown> {
+  // The caller's signal covers connect, headers and body alike.
+  async getJson(req: GetRequest, signal: AbortSignal): Promise<unknown> {
     const query = req.query?.size ? `?${req.query}` : '';
-    // one deadline covers connect, headers and body alike
-    const signal = AbortSignal.timeout(this.timeoutMs);
     let response: Dispatcher.ResponseData;
     try {
       response = await request(this.apiUrl + req.path + query, {
@@ -94,7 +90,7 @@ export class HubTransport {
     if (signal.aborted) {
       return new HubError(
         'hub_timeout',
-        `the hub did not answer GET ${path} within ${this.timeoutMs} ms`,
+        `the hub did not answer GET ${path} within the deadline`,
         path,
       );
     }

@@ -11,7 +11,3 @@ export class InvalidUserNameError extends Error {
 export function upstreamError(message: string): UpstreamError {
   return new UpstreamError('upstream_error', UPSTREAM, message);
 }
-
-export function upstreamTimeout(message: string): UpstreamError {
-  return new UpstreamError('upstream_timeout', UPSTREAM, message);
-}

@@ -5,17 +5,12 @@ export interface PcIdClientOptions {
   baseUrl: string;
   /** pc-id API token, sent as `Authorization: Token <token>`. */
   token: string;
-  /** Bound on one request, headers and body (default 10000). */
-  timeoutMs?: number;
 }
-
-export const DEFAULT_TIMEOUT_MS = 10_000;
 
 export interface ResolvedOptions {
   /** Base URL without a trailing slash. */
   base: string;
   token: string;
-  timeoutMs: number;
 }
 
 // Fails at construction, with messages that never echo the token.
@@ -23,7 +18,6 @@ export function resolveOptions(options: PcIdClientOptions): ResolvedOptions {
   return {
     base: baseOf(options.baseUrl),
     token: tokenOf(options.token),
-    timeoutMs: timeoutOf(options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
   };
 }
 
@@ -42,15 +36,6 @@ function baseOf(value: unknown): string {
 function tokenOf(value: unknown): string {
   if (typeof value !== 'string' || value.length === 0 || /[\s\p{Cc}]/u.test(value)) {
     throw new TypeError('pc-id-client: token must be a non-empty string without whitespace');
-  }
-  return value;
-}
-
-function timeoutOf(value: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(
-      `pc-id-client: timeoutMs must be a positive finite number, got ${String(value)}`,
-    );
   }
   return value;
 }
