@@ -14,6 +14,9 @@ export {
 } from './spawn-chain';
 export type { SpawnUpstreams } from './spawn-chain';
 export { findMarked, reapAfterRun } from './reaper';
+export { runMarker, runTempDir } from './beside-hub';
+export { startGroupProcess } from './process-group';
+export type { GroupProcess, GroupProcessOptions } from './process-group';
 export { repoRoot } from './paths';
 export { portInUse } from './ports';
 export { FatalWaitError, waitFor } from './wait';
