@@ -49,7 +49,7 @@ ensure_base() {
   cached="$cache_dir/node-24.21.0-trixie-slim-stand-in-$key.tar"
   if [[ -f "$cached" ]]; then
     docker load --quiet --input "$cached" >/dev/null
-    echo "base: stand-in loaded from $cached"
+    describe_base "loaded from ${cached#"$root/"}"
   else
     build_stand_in
     mkdir -p "$cache_dir"
@@ -57,8 +57,8 @@ ensure_base() {
     docker save --output "$cached.$$.partial" "$base"
     mv "$cached.$$.partial" "$cached"
     find "$cache_dir" -name 'node-24.21.0-trixie-slim-stand-in-*.tar' ! -name "${cached##*/}" -delete
+    describe_base "built and cached in ${cached#"$root/"}"
   fi
-  describe_base "stand-in"
 }
 
 # One line naming what the base is: the stand-in's label says it is one.

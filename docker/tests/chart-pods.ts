@@ -1,8 +1,9 @@
-// The pods of our three Deployments as the chart renders them (helm template with the staging
-// values and the example Bicep outputs, as scripts/check-chart.sh renders them), so the images
-// run with the chart's user, hardening, environment, volumes and grace period.
+// The pods of our three Deployments as the chart renders them (helm template of the chart staged
+// with the released daskhub by scripts/stage-chart.sh, with the staging values and the example
+// Bicep outputs, as scripts/check-chart.sh renders it), so the images run with the chart's user,
+// hardening, environment, volumes and grace period.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
@@ -11,12 +12,9 @@ import type { AppName } from '@pchub/hub-harness';
 
 const CHART = join(repoRoot, 'helm/pchub');
 const HELM = join(repoRoot, '.tools/bin/helm');
+const OUR_APPS: readonly string[] = ['usage-monitor', 'spawn-webhook', 'user-lookup'];
 // The Kubernetes version scripts/check-chart.sh renders for (the chart needs >= 1.30).
 const KUBE_VERSION = '1.34.0';
-const VALUES = [
-  join(CHART, 'values-staging.yaml'),
-  join(repoRoot, 'helm/checks/infra-outputs.example.yaml'),
-];
 
 export interface EnvVar {
   name: string;
@@ -73,7 +71,7 @@ export function renderChartPods(): Map<AppName, ChartPod> {
   const pods = new Map<AppName, ChartPod>();
   for (const document of parseAllDocuments(renderChart())) {
     const object = document.toJS() as Deployment | null;
-    if (object?.kind !== 'Deployment') continue;
+    if (object?.kind !== 'Deployment' || !OUR_APPS.includes(object.metadata.name)) continue;
     const { metadata, spec } = object.spec.template;
     const [container, ...others] = spec.containers;
     if (!container || others.length) throw new Error(`${object.metadata.name}: not one container`);
@@ -88,41 +86,31 @@ export function renderChartPods(): Map<AppName, ChartPod> {
   return pods;
 }
 
-// helm refuses a chart whose declared dependency is missing from charts/, and the released
-// daskhub is not staged here: a copy gets an empty daskhub of the declared version (as
-// scripts/check-chart.sh does), which leaves our own templates to render as they are.
+// The chart with the released daskhub, staged in a temp folder, rendered for staging.
 function renderChart(): string {
   const work = mkdtempSync(join(tmpdir(), 'pchub-images-chart-'));
+  const run = (command: string, args: string[]) =>
+    execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   try {
-    const chart = join(work, 'pchub');
-    cpSync(CHART, chart, { recursive: true });
-    const { dependencies } = parse(readFileSync(join(CHART, 'Chart.yaml'), 'utf8')) as {
-      dependencies: { name: string; version: string }[];
-    };
-    const daskhub = dependencies.find((dependency) => dependency.name === 'daskhub');
-    if (!daskhub) throw new Error('helm/pchub/Chart.yaml declares no daskhub dependency');
-    mkdirSync(join(chart, 'charts/daskhub'), { recursive: true });
-    writeFileSync(
-      join(chart, 'charts/daskhub/Chart.yaml'),
-      `apiVersion: v2\nname: daskhub\nversion: ${daskhub.version}\ndescription: stand-in\n`,
-    );
-    const valueArgs = VALUES.flatMap((file) => ['--values', file]);
-    return execFileSync(
-      HELM,
-      [
-        'template',
-        'pchub',
-        chart,
-        '--namespace',
-        'staging',
-        '--kube-version',
-        KUBE_VERSION,
-        ...valueArgs,
-      ],
-      {
-        encoding: 'utf8',
-      },
-    );
+    const chart =
+      run('bash', [join(repoRoot, 'scripts/stage-chart.sh'), work])
+        .trim()
+        .split('\n')
+        .pop() ?? '';
+    const values = [
+      join(chart, 'values-staging.yaml'),
+      join(repoRoot, 'helm/checks/infra-outputs.example.yaml'),
+    ];
+    return run(HELM, [
+      'template',
+      'pchub',
+      chart,
+      '--namespace',
+      'staging',
+      '--kube-version',
+      KUBE_VERSION,
+      ...values.flatMap((file) => ['--values', file]),
+    ]);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
