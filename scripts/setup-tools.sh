@@ -2,7 +2,7 @@
 # Installs every non-npm tool the test run needs into .tools/ (idempotent:
 # a step is skipped when its pinned input has not changed since it last ran).
 #   scripts/setup-tools.sh        everything the test run needs (Go tools, venvs, Chromium,
-#                                 Prometheus)
+#                                 Prometheus, the Debian -dev packages pycurl builds against)
 #   scripts/setup-tools.sh demo   only what `npm run demo` needs: the .tools/demo venv
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -96,6 +96,21 @@ debian_version() {
     END { exit !found }'
 }
 
+# Debian's -dev packages the hub venvs' compiled requirements build against, as the hub image's
+# own build does: pycurl (libcurl with OpenSSL).
+ensure_debian_packages() {
+  local missing=()
+  for package in "$@"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+  done
+  ((${#missing[@]})) || return 0
+  if [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null; then
+    echo "setup-tools: ${missing[*]} missing and cannot be installed here (needs root and apt-get)" >&2
+    return 1
+  fi
+  apt_install "${missing[@]}" || { apt-get update -qq && apt_install "${missing[@]}"; }
+}
+
 # A quiet, non-interactive apt install without recommended extras.
 apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
@@ -109,6 +124,7 @@ fi
 
 ensure_chromium
 ensure_docker_engine
+ensure_debian_packages libcurl4-openssl-dev libssl-dev
 make_venv "$tools/demo" "$root/demo/requirements.txt" &
 make_venv "$tools/venv" "$root/scripts/requirements-tools.txt" &
 make_venv "$tools/hub-5.5" "$root/e2e/requirements-hub-5.5.txt" &

@@ -48,6 +48,7 @@ export interface HubSpec {
   services: PythonService[];
   roles: RoleSpec[];
   spawner: 'light' | 'local-process';
+  http_client: 'curl' | 'simple';
   light_server: { url: string; pid: number } | null;
   singleuser_cmd: string;
   home_root: string;
@@ -93,6 +94,7 @@ export function buildHubSpec(input: SpecInput): HubSpec {
     services: pythonServices(options.services ?? [], ports.services, input),
     roles: options.roles ?? [],
     spawner: options.spawner ?? 'light',
+    http_client: options.httpClient ?? 'curl',
     light_server: input.lightServer,
     singleuser_cmd: join(input.venvBin, 'jupyterhub-singleuser'),
     home_root: join(dataDir, 'home'),

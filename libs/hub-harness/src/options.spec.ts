@@ -53,3 +53,15 @@ describe('publicPort', () => {
     );
   });
 });
+
+describe('httpClient', () => {
+  it.each(['curl', 'simple'] as const)('takes %s', (httpClient) => {
+    expect(() => validateOptions({ httpClient })).not.toThrow();
+  });
+
+  it('refuses another client', () => {
+    expect(() => validateOptions({ httpClient: 'pycurl' as 'curl' })).toThrow(
+      new TypeError('httpClient must be one of curl, simple, got "pycurl"'),
+    );
+  });
+});

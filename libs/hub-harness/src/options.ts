@@ -7,6 +7,7 @@ import type { HubOptions, HubVersion } from './types';
 
 const versions: readonly string[] = ['5.5', '6.1'];
 const spawners: readonly string[] = ['light', 'local-process'];
+const httpClients: readonly string[] = ['curl', 'simple'];
 const apps: readonly string[] = ['usage-monitor', 'spawn-webhook', 'user-lookup'];
 // JupyterHub's own rule (jupyterhub/roles.py); the hub would refuse to start otherwise.
 const roleName = /^[a-z][a-z0-9\-_~.]{1,253}[a-z0-9]$/;
@@ -27,6 +28,11 @@ export function validateOptions(options: HubOptions): void {
   if (options.spawner !== undefined && !spawners.includes(options.spawner)) {
     throw new TypeError(
       `spawner must be one of ${spawners.join(', ')}, got ${JSON.stringify(options.spawner)}`,
+    );
+  }
+  if (options.httpClient !== undefined && !httpClients.includes(options.httpClient)) {
+    throw new TypeError(
+      `httpClient must be one of ${httpClients.join(', ')}, got ${JSON.stringify(options.httpClient)}`,
     );
   }
   const names = new Set<string>([adminServiceName]);
