@@ -1,25 +1,21 @@
 """The chart's Prometheus Operator objects (values monitoring); scripts/check-chart.sh runs it.
 
 usage: check_monitoring.py CHART_DIR ON_RENDER RULES_OUT --values VALUES... --off OFF_RENDER...
-                           --jupyterhub-chart DIR --helm HELM --kube-version VERSION
 
-ON_RENDER is rendered (release pchub) with monitoring on and VALUES, in helm's order. The hub's
-Service, Deployment and NetworkPolicy are the jupyterhub chart's: they are rendered from DIR (the
-chart as released) with the same values' daskhub.jupyterhub. Checks: the PrometheusRule carries
-the groups of files/alerts/pchub.rules.yaml unchanged (written to RULES_OUT for `promtool check
-rules`); there is a ServiceMonitor for the hub and each service; each selects exactly one Service
-of the release, by labels, on a port that Service names; the pods behind it are admitted, on that
-port, for every metrics scraper of the values (networkPolicy.metricsScrapers) by a NetworkPolicy
-that selects them; its token is hub.services.<name>.apiToken from the hub Secret, of a registered
-service whose role grants read:metrics. OFF_RENDERs (monitoring off) have none of these objects.
-The schemas are custom_resources.py's job. Prints one line per check; exits 1 when anything failed.
+ON_RENDER is rendered (with the released daskhub) with monitoring on and VALUES, in helm's order.
+Checks: the PrometheusRule carries the groups of files/alerts/pchub.rules.yaml unchanged (written
+to RULES_OUT for `promtool check rules`); there is a ServiceMonitor for the hub and each service;
+each selects exactly one Service of the render (the hub's is the jupyterhub chart's), by labels,
+on a port that Service names; the pods behind it are admitted, on that port, for every metrics
+scraper of the values (networkPolicy.metricsScrapers) by a NetworkPolicy that selects them; its
+token is hub.services.<name>.apiToken from the hub Secret, of a registered service whose role
+grants read:metrics. OFF_RENDERs (monitoring off) have none of these objects. The schemas are
+check_custom_resources.py's job. Prints one line per check; exits 1 when anything failed.
 """
 
 import argparse
 import json
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import yaml
@@ -30,7 +26,6 @@ from check_report import exit_status, report  # noqa: E402
 from check_values import helm_merge, load_yaml  # noqa: E402
 
 RULES_FILE = "files/alerts/pchub.rules.yaml"
-HUB_TEMPLATES = ("templates/hub/service.yaml", "templates/hub/deployment.yaml", "templates/hub/netpol.yaml")
 TARGETS = ("hub", "usage-monitor", "spawn-webhook", "user-lookup")
 OPERATOR_KINDS = {"PrometheusRule", "ServiceMonitor"}
 SERVICE_VALUES = ("usageMonitor", "spawnWebhook", "userLookup")
@@ -77,18 +72,6 @@ def network_faults(service, port, policies, pods, scrapers):
             if not any(admits(rule, peer, port, numbers) for rule in policy["spec"].get("ingress") or [])]
 
 
-# The jupyterhub chart's hub objects as this release renders them (same release name, our values).
-def render_hub(helm, chart, kube_version, jupyterhub_values):
-    with tempfile.NamedTemporaryFile("w", suffix=".json") as values:
-        json.dump(jupyterhub_values, values)
-        values.flush()
-        shown = [arg for template in HUB_TEMPLATES for arg in ("--show-only", template)]
-        rendered = subprocess.run([helm, "template", "pchub", chart, "--kube-version", kube_version,
-                                   "-f", values.name, *shown], capture_output=True, text=True)
-    report(rendered.returncode == 0, f"{chart}: the hub's objects render with our values", rendered.stderr.strip())
-    return [d for d in yaml.safe_load_all(rendered.stdout) if d]
-
-
 def check_rule(chart_dir, docs, rules_out):
     rules = of_kind(docs, "PrometheusRule")
     report(len(rules) == 1, "one PrometheusRule", ", ".join(r["metadata"]["name"] for r in rules))
@@ -101,15 +84,15 @@ def check_rule(chart_dir, docs, rules_out):
     Path(rules_out).write_text(yaml.safe_dump({"groups": groups}, sort_keys=False), encoding="utf-8")
 
 
-def check_monitors(docs, hub_docs, values):
+def check_monitors(docs, values):
     monitors = {m["metadata"]["name"]: m for m in of_kind(docs, "ServiceMonitor")}
     report(sorted(monitors) == sorted(TARGETS), "a ServiceMonitor for the hub and each service",
            ", ".join(sorted(monitors)))
-    services = of_kind(docs + hub_docs, "Service")
-    policies = of_kind(docs + hub_docs, "NetworkPolicy")
+    services = of_kind(docs, "Service")
+    policies = of_kind(docs, "NetworkPolicy")
     pods = [{"labels": d["spec"]["template"]["metadata"]["labels"],
              "ports": [p for c in d["spec"]["template"]["spec"]["containers"] for p in c.get("ports", [])]}
-            for d in of_kind(docs + hub_docs, "Deployment")]
+            for d in of_kind(docs, "Deployment")]
     scrapers = sorted({json.dumps(peer, sort_keys=True) for key in SERVICE_VALUES
                        for peer in values[key]["networkPolicy"]["metricsScrapers"]})
     report(bool(scrapers), "the values name metrics scrapers", ", ".join(scrapers))
@@ -145,17 +128,13 @@ def main(argv):
     parser.add_argument("rules_out")
     parser.add_argument("--values", nargs="+", required=True)
     parser.add_argument("--off", nargs="+", required=True)
-    parser.add_argument("--jupyterhub-chart", required=True)
-    parser.add_argument("--helm", required=True)
-    parser.add_argument("--kube-version", required=True)
     args = parser.parse_args(argv)
     values = load_yaml(args.chart_dir / "values.yaml")
     for path in args.values:
         values = helm_merge(values, load_yaml(path))
     docs = load_render(args.on_render)
     check_rule(args.chart_dir, docs, args.rules_out)
-    hub_docs = render_hub(args.helm, args.jupyterhub_chart, args.kube_version, values["daskhub"]["jupyterhub"])
-    check_monitors(docs, hub_docs, values)
+    check_monitors(docs, values)
     for off in args.off:
         found = [f"{d['kind']} {d['metadata']['name']}" for d in load_render(off) if d.get("kind") in OPERATOR_KINDS]
         report(not found, f"{Path(off).name}: no Prometheus Operator objects (monitoring off)", ", ".join(found))
