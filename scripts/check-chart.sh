@@ -9,7 +9,7 @@
 # services, and the hub, proxy and Dask Gateway pods), every Python snippet compiled and the
 # hub's extraConfig run against the chart's files, no secret in any values file, yamllint, the
 # chart's own guards refusing bad values, the Grafana dashboards (files/dashboards) rendered into
-# their ConfigMap, on and off, the Key Vault SecretProviderClasses
+# their ConfigMap, on and off, and the Key Vault SecretProviderClasses
 # (helm/checks/check_key_vault_secrets.py), and the Prometheus Operator's objects with the alert
 # rules' promtool tests (helm/checks/check_monitoring.py).
 # Needs scripts/setup-tools.sh to have run. Exits non-zero on any finding.
@@ -104,8 +104,8 @@ expect_refused "a Key Vault reader without its identity" \
 
 # The Prometheus Operator's objects (on in the options render; check_custom_resources.py has
 # validated them against their CRDs): each ServiceMonitor against the Service, port and
-# NetworkPolicy it scrapes through; the alert rules' unit tests, and the rendered rules and the
-# file through promtool.
+# NetworkPolicy it scrapes through (the hub's from the released jupyterhub chart in the render);
+# the alert rules' unit tests, and the rendered rules and the file through promtool.
 "$tools_python" helm/checks/check_monitoring.py "$chart" "$work/rendered-options.yaml" \
   "$work/prometheus-rules.yaml" --values "$chart/values-staging.yaml" "$infra_outputs" \
   helm/checks/options.example.yaml --off "$work/rendered-staging.yaml" "$work/rendered-prod.yaml"

@@ -50,6 +50,19 @@ ensure_chromium() {
   apt_install chromium || { apt-get update -qq && apt_install chromium; }
 }
 
+# Debian's Docker engine and debootstrap for scripts/check-images.sh, which starts a private
+# engine as root and builds the stand-in base where node:24.21.0-trixie-slim cannot be pulled.
+# Elsewhere (not root, e.g. GitHub's runners) it uses the engine already there, and the real base.
+ensure_docker_engine() {
+  local missing=()
+  command -v dockerd >/dev/null || missing+=(docker.io)
+  command -v debootstrap >/dev/null || missing+=(debootstrap)
+  if ((${#missing[@]} == 0)) || [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null; then
+    return 0
+  fi
+  apt_install "${missing[@]}" || { apt-get update -qq && apt_install "${missing[@]}"; }
+}
+
 # Debian's prometheus package (bookworm: 2.42.0) brings prometheus and promtool, for the alert
 # rules' unit tests and the e2e run's real Prometheus: minutes less than building them with Go.
 # Only the two binaries are taken from the .deb into .tools/bin (apt-get download, dpkg-deb -x),
@@ -95,6 +108,7 @@ if [[ "$mode" == demo ]]; then
 fi
 
 ensure_chromium
+ensure_docker_engine
 make_venv "$tools/demo" "$root/demo/requirements.txt" &
 make_venv "$tools/venv" "$root/scripts/requirements-tools.txt" &
 make_venv "$tools/hub-5.5" "$root/e2e/requirements-hub-5.5.txt" &

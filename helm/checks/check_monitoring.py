@@ -2,15 +2,16 @@
 
 usage: check_monitoring.py CHART_DIR ON_RENDER RULES_OUT --values VALUES... --off OFF_RENDER...
 
-ON_RENDER is rendered (with the released daskhub) with monitoring on and VALUES, in helm's order.
-Checks: the PrometheusRule carries the groups of files/alerts/pchub.rules.yaml unchanged (written
-to RULES_OUT for `promtool check rules`); there is a ServiceMonitor for the hub and each service;
-each selects exactly one Service of the render (the hub's is the jupyterhub chart's), by labels,
-on a port that Service names; the pods behind it are admitted, on that port, for every metrics
-scraper of the values (networkPolicy.metricsScrapers) by a NetworkPolicy that selects them; its
-token is hub.services.<name>.apiToken from the hub Secret, of a registered service whose role
-grants read:metrics. OFF_RENDERs (monitoring off) have none of these objects. The schemas are
-check_custom_resources.py's job. Prints one line per check; exits 1 when anything failed.
+ON_RENDER is rendered (release pchub, with the released daskhub, so the hub's Service, Deployment
+and NetworkPolicy are the jupyterhub chart's own) with monitoring on and VALUES, in helm's order.
+Checks: the PrometheusRule carries
+the groups of files/alerts/pchub.rules.yaml unchanged (written to RULES_OUT for `promtool check
+rules`); there is a ServiceMonitor for the hub and each service; each selects exactly one Service
+of the release, by labels, on a port that Service names; the pods behind it are admitted, on that
+port, for every metrics scraper of the values (networkPolicy.metricsScrapers) by a NetworkPolicy
+that selects them; its token is hub.services.<name>.apiToken from the hub Secret, of a registered
+service whose role grants read:metrics. OFF_RENDERs (monitoring off) have none of these objects.
+The schemas are check_custom_resources.py's job. Prints one line per check; exits 1 when anything failed.
 """
 
 import argparse

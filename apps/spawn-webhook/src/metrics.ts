@@ -1,9 +1,8 @@
 import type { Meter } from '@opentelemetry/api';
 import type { CacheOutcome } from '@pchub/lookup-cache';
+import type { RequestOutcome } from '@pchub/service-runtime';
 import { REQUEST_SECONDS_BUCKETS } from '@pchub/telemetry';
 
-/** 'found' or the error code the request was answered with. */
-export type RequestOutcome = string;
 export type Upstream = 'user_lookup' | 'arm';
 export type UpstreamOutcome = 'found' | 'not_found' | 'upstream_error' | 'upstream_timeout';
 

@@ -1,9 +1,8 @@
 import type { Meter } from '@opentelemetry/api';
 import type { CacheOutcome } from '@pchub/lookup-cache';
+import type { RequestOutcome } from '@pchub/service-runtime';
 import { REQUEST_SECONDS_BUCKETS } from '@pchub/telemetry';
 
-/** What a lookup request ended as: 'found' or the error code it was answered with. */
-export type RequestOutcome = string;
 export const UPSTREAM_OUTCOMES = [
   'found',
   'not_found',

@@ -19,5 +19,5 @@ export { startGroupProcess } from './process-group';
 export type { GroupProcess, GroupProcessOptions } from './process-group';
 export { repoRoot } from './paths';
 export { portInUse } from './ports';
-export { waitFor } from './wait';
+export { FatalWaitError, waitFor } from './wait';
 export type { WaitOptions } from './wait';
