@@ -12,9 +12,20 @@ export {
   startSpawnUpstreams,
   stoppedWebhookUrl,
 } from './spawn-chain';
-export type { SpawnUpstreams } from './spawn-chain';
-export { findMarked, reapAfterRun } from './reaper';
-export { repoRoot } from './paths';
+export type { ApimInstance, SpawnUpstreams } from './spawn-chain';
+export {
+  dataDirPrefix,
+  endProcesses,
+  findMarked,
+  installExitHook,
+  markerName,
+  newMarker,
+  reapAfterRun,
+  reapOrphans,
+} from './reaper';
+export { startGroupProcess } from './process-group';
+export type { GroupProcess, GroupProcessOptions } from './process-group';
+export { appBundle, proxyScript, repoRoot } from './paths';
 export { portInUse } from './ports';
-export { waitFor } from './wait';
+export { answers, FatalWaitError, tail, waitFor } from './wait';
 export type { WaitOptions } from './wait';
