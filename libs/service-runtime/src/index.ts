@@ -1,13 +1,5 @@
 export { callerOf, createHubAuth, type Caller, type HubAuth, type HubAuthOptions } from './auth';
-export {
-  env,
-  hubEnv,
-  loadConfig,
-  parseConfig,
-  serviceEnv,
-  type ConfigResult,
-  type ServiceEnv,
-} from './config';
+export { env, hubEnv, loadConfig, serviceEnv, type ServiceEnv } from './config';
 export { deadlineOf } from './deadline';
 export { ServiceError } from './errors';
 export { createLogger, type Logger, type LoggerOptions } from './logger';
