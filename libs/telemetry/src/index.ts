@@ -2,4 +2,4 @@ export { telemetryEnv } from './env';
 export type { TelemetryEnv } from './env';
 export { startTelemetry } from './telemetry';
 export type { LogAttributes, LogRecordInput, Telemetry, TelemetryOptions } from './telemetry';
-export { REQUEST_SECONDS_BUCKETS } from './buckets';
+export { REQUEST_SECONDS_BUCKETS, secondsHistogram } from './buckets';
