@@ -12,6 +12,21 @@ export interface WebhookMetrics {
   cache(outcome: CacheOutcome): void;
 }
 
+/**
+ * Outcomes the alert rules count (helm/pchub/files/alerts): exported at 0 from the start, since
+ * Prometheus's increase() cannot see the first sample of a series, and so the first refusal or
+ * timeout would go unnoticed.
+ */
+export const ALERTED_OUTCOMES: readonly RequestOutcome[] = [
+  'found',
+  'unauthorized',
+  'forbidden',
+  'upstream_error',
+  'upstream_timeout',
+  'hub_unavailable',
+  'internal_error',
+];
+
 // Labels are fixed vocabularies (codes, upstream names), never user names or keys.
 export function createWebhookMetrics(meter: Meter): WebhookMetrics {
   const requests = meter.createCounter('pchub_spawn_webhook_requests', {
@@ -32,6 +47,7 @@ export function createWebhookMetrics(meter: Meter): WebhookMetrics {
     description:
       'Key cache results: hit, miss (went upstream) or coalesced (joined a lookup in flight)',
   });
+  for (const outcome of ALERTED_OUTCOMES) requests.add(0, { outcome });
   return {
     request: (outcome, seconds) => {
       requests.add(1, { outcome });

@@ -3,7 +3,13 @@ import type { CacheOutcome } from '@pchub/lookup-cache';
 import type { RequestOutcome } from '@pchub/service-runtime';
 import { secondsHistogram } from '@pchub/telemetry';
 
-export type UpstreamOutcome = 'found' | 'not_found' | 'upstream_error' | 'upstream_timeout';
+export const UPSTREAM_OUTCOMES = [
+  'found',
+  'not_found',
+  'upstream_error',
+  'upstream_timeout',
+] as const;
+export type UpstreamOutcome = (typeof UPSTREAM_OUTCOMES)[number];
 
 export interface LookupMetrics {
   request(route: 'users' | 'me', outcome: RequestOutcome): void;
@@ -27,6 +33,9 @@ export function createLookupMetrics(meter: Meter): LookupMetrics {
     description:
       'Lookup cache results: hit, miss (went to pc-id) or coalesced (joined a call in flight)',
   });
+  // Every pc-id outcome at 0 from the start: the alert on failing pc-id calls (helm/pchub/files/
+  // alerts) takes their ratio, and Prometheus's rate() cannot see a series' first sample.
+  for (const outcome of UPSTREAM_OUTCOMES) upstreamCalls.add(0, { outcome });
   return {
     request: (route, outcome) => requests.add(1, { route, outcome }),
     upstream: (outcome, seconds) => {

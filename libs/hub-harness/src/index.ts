@@ -14,7 +14,10 @@ export {
 } from './spawn-chain';
 export type { SpawnUpstreams } from './spawn-chain';
 export { findMarked, reapAfterRun } from './reaper';
+export { runMarker, runTempDir } from './beside-hub';
+export { startGroupProcess } from './process-group';
+export type { GroupProcess, GroupProcessOptions } from './process-group';
 export { repoRoot } from './paths';
 export { portInUse } from './ports';
-export { waitFor } from './wait';
+export { FatalWaitError, waitFor } from './wait';
 export type { WaitOptions } from './wait';
