@@ -1,23 +1,13 @@
 // The chart's Prometheus Operator objects (templates/monitoring) as helm renders them, so the e2e
-// run's Prometheus scrapes and evaluates what the chart ships, not a copy of it. Rendered like
-// scripts/check-chart.sh does: a copy of the chart with an empty stand-in daskhub of the declared
-// version (daskhub's repository cannot be reached), only the monitoring templates shown.
+// run's Prometheus scrapes and evaluates what the chart ships, not a copy of it. The chart is
+// staged with the released daskhub as scripts/check-chart.sh stages it (scripts/stage-chart.sh).
 import { spawnSync } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '@pchub/hub-harness';
-import { parse, parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 
-const CHART = join(repoRoot, 'helm/pchub');
 const HELM = join(repoRoot, '.tools/bin/helm');
 const TEMPLATES = ['prometheusrule.yaml', 'servicemonitors.yaml'];
 // The Kubernetes version scripts/check-chart.sh renders for (the chart's kubeVersion allows it).
@@ -97,19 +87,11 @@ export function renderChartMonitoring(
   }
 }
 
-// helm refuses a chart whose declared dependency is missing from charts/.
+// A copy of the chart with the released daskhub; stage-chart.sh prints its path last.
 function stageChart(work: string): string {
-  const chart = join(work, 'pchub');
-  cpSync(CHART, chart, { recursive: true });
-  const meta = parse(readFileSync(join(CHART, 'Chart.yaml'), 'utf8')) as {
-    dependencies: { name: string; version: string }[];
-  };
-  const daskhub = meta.dependencies.find((dependency) => dependency.name === 'daskhub');
-  if (!daskhub) throw new Error('helm/pchub/Chart.yaml declares no daskhub dependency');
-  mkdirSync(join(chart, 'charts/daskhub'), { recursive: true });
-  writeFileSync(
-    join(chart, 'charts/daskhub/Chart.yaml'),
-    `apiVersion: v2\nname: daskhub\nversion: ${daskhub.version}\ndescription: stand-in\n`,
-  );
-  return chart;
+  const staged = spawnSync('bash', [join(repoRoot, 'scripts/stage-chart.sh'), work], {
+    encoding: 'utf8',
+  });
+  if (staged.status !== 0) throw new Error(`scripts/stage-chart.sh failed: ${staged.stderr}`);
+  return staged.stdout.trim().split('\n').pop()!;
 }

@@ -191,7 +191,13 @@ beforeAll(async () => {
       { name: 'metrics-scraper', scopes: ['read:metrics'], services: ['metrics-scraper'] },
       { name: 'other-usage-monitor', scopes: ['read:servers'], services: ['other-usage-monitor'] },
     ],
-    hubEnvironment: { SPAWN_WEBHOOK_TOKEN: HOOK_TOKEN, PYTHONDONTWRITEBYTECODE: '1' },
+    hubEnvironment: {
+      SPAWN_WEBHOOK_TOKEN: HOOK_TOKEN,
+      // Longer than the chart's 5 s: on a loaded machine the webhook's 4 s deadline may start
+      // late, and an answer to a hook that gave up is never counted (it never finishes).
+      SPAWN_WEBHOOK_TIMEOUT_SECONDS: '10',
+      PYTHONDONTWRITEBYTECODE: '1',
+    },
     extraConfig: chartStyleHookConfig(),
   });
   await hub.createUsers([ADA, BOB, CY, ...FAILING, ...HANGING]);

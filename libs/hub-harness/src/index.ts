@@ -12,12 +12,21 @@ export {
   startSpawnUpstreams,
   stoppedWebhookUrl,
 } from './spawn-chain';
-export type { SpawnUpstreams } from './spawn-chain';
-export { findMarked, reapAfterRun } from './reaper';
+export type { ApimInstance, SpawnUpstreams } from './spawn-chain';
+export {
+  dataDirPrefix,
+  endProcesses,
+  findMarked,
+  installExitHook,
+  markerName,
+  newMarker,
+  reapAfterRun,
+  reapOrphans,
+} from './reaper';
 export { runMarker, runTempDir } from './beside-hub';
 export { startGroupProcess } from './process-group';
 export type { GroupProcess, GroupProcessOptions } from './process-group';
-export { repoRoot } from './paths';
+export { appBundle, proxyScript, repoRoot } from './paths';
 export { portInUse } from './ports';
-export { FatalWaitError, waitFor } from './wait';
+export { answers, FatalWaitError, tail, waitFor } from './wait';
 export type { WaitOptions } from './wait';

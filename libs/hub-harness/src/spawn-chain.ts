@@ -38,15 +38,28 @@ export interface SpawnUpstreams {
   close(): Promise<void>;
 }
 
-export async function startSpawnUpstreams(): Promise<SpawnUpstreams> {
+/** The APIM instance whose subscriptions' keys ARM serves (a deployment's, e.g. the chart's values). */
+export interface ApimInstance {
+  subscriptionId: string;
+  resourceGroup: string;
+  serviceName: string;
+}
+
+const DEFAULT_APIM: ApimInstance = {
+  subscriptionId: SUBSCRIPTION_ID,
+  resourceGroup: 'pc-manual-resources',
+  serviceName: 'planetarycomputer',
+};
+
+export async function startSpawnUpstreams(
+  apim: ApimInstance = DEFAULT_APIM,
+): Promise<SpawnUpstreams> {
   const ca = await createTestCa();
   const pcId = await startPcIdStandIn();
   const identity = await startManagedIdentityStandIn();
   const arm = await startArmStandIn({
     ca,
-    subscriptionId: SUBSCRIPTION_ID,
-    resourceGroup: 'pc-manual-resources',
-    serviceName: 'planetarycomputer',
+    ...apim,
     acceptsToken: (token) => identity.issued(token),
   });
   const keys: string[] = [];
@@ -76,7 +89,7 @@ export async function startSpawnUpstreams(): Promise<SpawnUpstreams> {
         name: 'spawn-webhook',
         app: 'spawn-webhook',
         environment: {
-          AZURE_SUBSCRIPTION_ID: SUBSCRIPTION_ID,
+          AZURE_SUBSCRIPTION_ID: apim.subscriptionId,
           ARM_ENDPOINT: arm.url,
           // Node reads it at start: the webhook trusts the test CA as it would Azure's.
           NODE_EXTRA_CA_CERTS: ca.caCertPath,

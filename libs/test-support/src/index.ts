@@ -27,6 +27,12 @@ export type { ConnectProxy } from './azure/connect-proxy';
 export { trustTestCa } from './azure/trust-test-ca';
 export { startPcIdStandIn } from './pc-id-stand-in';
 export type { PcIdStandIn } from './pc-id-stand-in';
+export { startPcIdOAuthStandIn } from './pc-id-oauth-stand-in';
+export type {
+  PcIdOAuthClient,
+  PcIdOAuthStandIn,
+  PcIdOAuthStandInOptions,
+} from './pc-id-oauth-stand-in';
 export {
   markdownTable,
   referenceProblems,
