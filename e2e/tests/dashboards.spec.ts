@@ -6,9 +6,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expectNoSecrets, startHttpsServer } from '@pchub/test-support';
+import { expectNoSecrets, startHttpsServer, waitFor } from '@pchub/test-support';
 import type { TestServer } from '@pchub/test-support';
-import { chartStyleHookConfig, startHub, startSpawnUpstreams, waitFor } from '@pchub/hub-harness';
+import { chartStyleHookConfig, startHub, startSpawnUpstreams } from '@pchub/hub-harness';
 import type { RunningHub, SpawnUpstreams } from '@pchub/hub-harness';
 import { dashboardQueries } from './dashboard-queries';
 import {

@@ -10,10 +10,11 @@ import {
   type RecordedRequest,
   type TestCa,
   type TestServer,
+  waitFor,
 } from '@pchub/test-support';
 import { randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { forEachLimit, startHub, waitFor } from '@pchub/hub-harness';
+import { forEachLimit, startHub } from '@pchub/hub-harness';
 import type { RunningHub } from '@pchub/hub-harness';
 
 jest.setTimeout(300_000);

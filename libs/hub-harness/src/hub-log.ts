@@ -1,7 +1,7 @@
 // The hub writes its access log line after it sent the answer, so a test that
 // looks for a line right after a request must give the log a moment to arrive.
 import type { RunningHub } from './types';
-import { waitFor } from './wait';
+import { waitFor } from '@pchub/test-support';
 
 export interface HubLogWait {
   /** Only look at the log after this many characters (e.g. hub.hubLog().length taken earlier). */

@@ -4,7 +4,7 @@ import { hubConfigFile, nodeBinDir } from './paths';
 import { startGroupProcess } from './process-group';
 import type { GroupProcess } from './process-group';
 import { markerName } from './reaper';
-import { FatalWaitError, tail, waitFor } from './wait';
+import { FatalWaitError, tail, waitFor } from '@pchub/test-support';
 
 export interface HubProcessInput {
   venvBin: string;

@@ -16,5 +16,3 @@ export type { SpawnUpstreams } from './spawn-chain';
 export { findMarked, reapAfterRun } from './reaper';
 export { repoRoot } from './paths';
 export { portInUse } from './ports';
-export { waitFor } from './wait';
-export type { WaitOptions } from './wait';

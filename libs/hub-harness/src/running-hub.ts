@@ -7,7 +7,7 @@ import type { GroupProcess } from './process-group';
 import { endProcesses, findMarked } from './reaper';
 import * as servers from './servers';
 import type { HubOptions, HubVersion, RunningHub } from './types';
-import { answers, tail, waitFor } from './wait';
+import { answers, tail, waitFor } from '@pchub/test-support';
 
 export interface HubParts {
   version: HubVersion;

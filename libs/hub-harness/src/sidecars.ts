@@ -4,7 +4,7 @@ import { lightServerScript, proxyScript } from './paths';
 import { startGroupProcess } from './process-group';
 import type { GroupProcess } from './process-group';
 import { markerName } from './reaper';
-import { answers, FatalWaitError, tail, waitFor } from './wait';
+import { answers, FatalWaitError, tail, waitFor } from '@pchub/test-support';
 
 export interface SidecarInput {
   dataDir: string;

@@ -6,10 +6,17 @@ export { freePort } from './free-port';
 export { configErrorOutput, ExitedBeforeHealthy, startApp, startNodeScript } from './start-app';
 export type { AppName, AppProcess, ExitStatus, StartAppOptions } from './start-app';
 export { expectNoSecrets } from './no-secrets';
+export { answers, FatalWaitError, sleep, tail, waitFor } from './wait';
+export type { WaitOptions } from './wait';
+// The shared fault model and the stand-ins of our upstreams, one each.
+export { applyFault, NO_FAULT, sendJson } from './faults';
+export type { Fault, FaultRule } from './faults';
+export { CALLER_TOKENS, CALLERS, population, startHubStandIn } from './hub-stand-in';
+export type { HubStandIn, ListedServer, ListedUser, TokenOwner } from './hub-stand-in';
+export { startIngestionStandIn } from './ingestion-stand-in';
+export type { Envelope, IngestionStandIn } from './ingestion-stand-in';
 // Stand-ins of the Azure upstreams: Resource Manager (APIM listSecrets) and the token endpoints
 // DefaultAzureCredential uses (App Service managed identity; Entra ID for workload identity).
-export { applyFault, NO_FAULT, sendJson } from './azure/faults';
-export type { Fault } from './azure/faults';
 export { startArmStandIn } from './azure/arm-stand-in';
 export type { ApimKeys, ArmStandIn, ArmStandInOptions } from './azure/arm-stand-in';
 export { startManagedIdentityStandIn } from './azure/managed-identity-stand-in';

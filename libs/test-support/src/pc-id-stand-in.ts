@@ -1,6 +1,6 @@
 // pc-id's user directory as user-lookup calls it (docs/contracts.md#pc-id), with a fault switch.
-import { applyFault, NO_FAULT, sendJson } from './azure/faults';
-import type { Fault } from './azure/faults';
+import { applyFault, NO_FAULT, sendJson } from './faults';
+import type { Fault } from './faults';
 import { startHttpServer } from './http-servers';
 import type { TestServer } from './http-servers';
 

@@ -3,8 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import { startHttpsServer } from '../http-servers';
 import type { TestServer } from '../http-servers';
 import type { TestCa } from '../test-ca';
-import { applyFault, NO_FAULT, sendJson } from './faults';
-import type { Fault } from './faults';
+import { applyFault, NO_FAULT, sendJson } from '../faults';
+import type { Fault } from '../faults';
 
 /**
  * A local Azure Resource Manager over HTTPS that knows one API Management service and

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { sendJson } from './faults';
+import { sendJson } from '../faults';
 
 /** Why Entra ID refuses a token request: the HTTP status and its OAuth error. */
 export interface Refusal {

@@ -7,8 +7,8 @@ import type { TestServer } from '../http-servers';
 import type { TestCa } from '../test-ca';
 import { startConnectProxy } from './connect-proxy';
 import { injectedRefusal, refusalOf, sendRefusal } from './entra-token-request';
-import { applyFault, NO_FAULT, sendJson } from './faults';
-import type { Fault } from './faults';
+import { applyFault, NO_FAULT, sendJson } from '../faults';
+import type { Fault } from '../faults';
 
 /** The host AKS's workload-identity webhook names in AZURE_AUTHORITY_HOST (public cloud). */
 export const ENTRA_HOSTNAME = 'login.microsoftonline.com';

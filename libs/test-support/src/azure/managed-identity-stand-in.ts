@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { startHttpServer } from '../http-servers';
 import type { TestServer } from '../http-servers';
-import { applyFault, NO_FAULT, sendJson } from './faults';
-import type { Fault } from './faults';
+import { applyFault, NO_FAULT, sendJson } from '../faults';
+import type { Fault } from '../faults';
 
 /**
  * A local App Service managed-identity endpoint (the protocol MSAL's AppService source
