@@ -2,6 +2,7 @@ import {
   CALLERS,
   createTestCa,
   expectNoSecrets,
+  parseSamples,
   startApp,
   startHubStandIn,
   startIngestionStandIn,
@@ -17,7 +18,6 @@ import type {
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseSamples } from './testing/prometheus-text';
 
 // The production bundle exporting through the real Azure Monitor exporter to the ingestion
 // stand-in (test CA), fed by the hub stand-in.

@@ -2,14 +2,15 @@ import {
   CALLER_TOKENS,
   CALLERS,
   expectNoSecrets,
+  parseSamples,
   NO_FAULT,
   population,
+  seriesOf,
   startApp,
   startHubStandIn,
   waitFor,
 } from '@pchub/test-support';
 import type { AppProcess, Fault, HubStandIn } from '@pchub/test-support';
-import { parseSamples, seriesOf } from './testing/prometheus-text';
 
 // The production bundle against the hub stand-in: the app's own process, env and HTTP.
 jest.setTimeout(60_000);

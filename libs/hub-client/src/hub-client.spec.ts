@@ -3,7 +3,7 @@ import { inspect } from 'node:util';
 import { HubClient } from './hub-client';
 import { HubError } from './hub-error';
 import type { HubClientOptions } from './options';
-import { sendJson, startLocalServer, type LocalServer } from './testing/local-server';
+import { sendJson, startHttpServer, type TestServer } from '@pchub/test-support';
 
 const TOKEN = 'svc-token-5f0c2a9e1d';
 const CALLER = 'caller-token-77aa01';
@@ -62,12 +62,12 @@ describe('HubClient options', () => {
 });
 
 describe('HubClient calls', () => {
-  let hub: LocalServer;
+  let hub: TestServer;
   let client: HubClient;
   let answer: (url: string, auth: string | undefined) => [number, unknown];
 
   beforeAll(async () => {
-    hub = await startLocalServer((req, res) => {
+    hub = await startHttpServer((req, res) => {
       const [status, body] = answer(req.url ?? '', req.headers.authorization);
       if (typeof body === 'string') res.writeHead(status).end(body);
       else sendJson(res, status, body);
@@ -75,7 +75,7 @@ describe('HubClient calls', () => {
   });
   beforeEach(() => {
     hub.requests.length = 0;
-    client = new HubClient({ apiUrl: `${hub.url}/hub/api/`, token: TOKEN });
+    client = new HubClient({ apiUrl: `${hub.url}hub/api/`, token: TOKEN });
   });
   afterEach(() => client.close());
   afterAll(() => hub.close());
@@ -83,7 +83,7 @@ describe('HubClient calls', () => {
   it('info() reads the version from GET {apiUrl}/', async () => {
     answer = () => [200, { version: '5.5.4', extra: true }];
     await expect(client.info()).resolves.toEqual({ version: '5.5.4' });
-    expect(hub.requests[0]).toMatchObject({ method: 'GET', url: '/hub/api/' });
+    expect(hub.requests[0]).toMatchObject({ method: 'GET', path: '/hub/api/' });
     expect(hub.requests[0]?.headers.authorization).toBe(`token ${TOKEN}`);
   });
 
@@ -107,7 +107,7 @@ describe('HubClient calls', () => {
       admin: false,
       scopes: ['custom:x:read'],
     });
-    expect(hub.requests[0]?.url).toBe('/hub/api/user');
+    expect(hub.requests[0]?.path).toBe('/hub/api/user');
   });
 
   it('tokenOwner() defaults to its own token and keeps user fields', async () => {
@@ -178,7 +178,7 @@ describe('HubClient calls', () => {
 
 describe('HubClient transport failures', () => {
   it('times out on a hub that never answers (hub_timeout)', async () => {
-    const hub = await startLocalServer(() => undefined);
+    const hub = await startHttpServer(() => undefined);
     const client = new HubClient({ apiUrl: hub.url, token: TOKEN, timeoutMs: 150 });
     await expect(client.tokenOwner(CALLER)).rejects.toMatchObject({
       code: 'hub_timeout',
@@ -190,7 +190,7 @@ describe('HubClient transport failures', () => {
   });
 
   it('times out on a hub that stalls in the middle of the body (hub_timeout)', async () => {
-    const hub = await startLocalServer((_req, res) => {
+    const hub = await startHttpServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"version":');
     });
@@ -228,7 +228,7 @@ describe('HubClient transport failures', () => {
     ['announced', true],
     ['streamed', false],
   ])('refuses an answer larger than 16 MiB (%s length) as hub_bad_response', async (_n, length) => {
-    const hub = await startLocalServer(bigAnswer(16 * 1024 * 1024 + 1, length));
+    const hub = await startHttpServer(bigAnswer(16 * 1024 * 1024 + 1, length));
     const client = new HubClient({ apiUrl: hub.url, token: TOKEN });
     // not the answer itself: a 16 MiB value would swamp the failure message
     const outcome = await client.info().then(
@@ -245,7 +245,7 @@ describe('HubClient transport failures', () => {
   });
 
   it('reads a large answer that arrives in many pieces', async () => {
-    const hub = await startLocalServer(bigAnswer(3 * 1024 * 1024, false));
+    const hub = await startHttpServer(bigAnswer(3 * 1024 * 1024, false));
     const client = new HubClient({ apiUrl: hub.url, token: TOKEN });
     const { version } = await client.info();
     expect(version).toHaveLength(3 * 1024 * 1024 - '{"version":""}'.length);
@@ -255,9 +255,9 @@ describe('HubClient transport failures', () => {
   });
 
   it('reports a refused connection as hub_unreachable', async () => {
-    const hub = await startLocalServer(() => undefined);
+    const hub = await startHttpServer(() => undefined);
     await hub.close();
-    const client = new HubClient({ apiUrl: `${hub.url}/hub/api`, token: TOKEN });
+    const client = new HubClient({ apiUrl: `${hub.url}hub/api`, token: TOKEN });
     await expect(client.info()).rejects.toMatchObject({
       code: 'hub_unreachable',
       path: '/',
@@ -267,7 +267,7 @@ describe('HubClient transport failures', () => {
   });
 
   it('reports a connection dropped mid-answer as hub_unreachable', async () => {
-    const hub = await startLocalServer((req) => req.socket.destroy());
+    const hub = await startHttpServer((req) => req.socket.destroy());
     const client = new HubClient({ apiUrl: hub.url, token: TOKEN });
     await expect(client.info()).rejects.toMatchObject({ code: 'hub_unreachable' });
     await hub.close();
@@ -277,14 +277,14 @@ describe('HubClient transport failures', () => {
   it('never puts a token into an error, whatever went wrong', async () => {
     const errors: unknown[] = [];
     const collect = (p: Promise<unknown>) => p.catch((e: unknown) => errors.push(e));
-    const hub = await startLocalServer((req, res) => {
+    const hub = await startHttpServer((req, res) => {
       if (req.url === '/500/user') sendJson(res, 500, { message: req.headers.authorization });
       else if (req.url === '/bad/user')
         res.writeHead(200).end(`not json ${req.headers.authorization}`);
       else if (req.url === '/shape/user') sendJson(res, 200, { kind: req.headers.authorization });
       // '/slow' never answers
     });
-    for (const path of ['/500', '/bad', '/shape', '/slow']) {
+    for (const path of ['500', 'bad', 'shape', 'slow']) {
       const client = new HubClient({ apiUrl: hub.url + path, token: TOKEN, timeoutMs: 150 });
       await collect(client.tokenOwner());
       await collect(client.tokenOwner(CALLER));

@@ -1,5 +1,5 @@
 import { HubClient } from './hub-client';
-import { sendJson, startLocalServer, type LocalServer } from './testing/local-server';
+import { sendJson, startHttpServer, type TestServer } from '@pchub/test-support';
 
 const TOKEN = 'list-token-31b9';
 const PAGINATED = 'application/jupyterhub-pagination+json';
@@ -62,13 +62,13 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 }
 
 describe('HubClient.listUsers', () => {
-  let hub: LocalServer;
+  let hub: TestServer;
   let client: HubClient;
   let users: unknown[];
   let answer: ((url: URL, accept: string | undefined) => [number, unknown]) | undefined;
 
   beforeAll(async () => {
-    hub = await startLocalServer((req, res) => {
+    hub = await startHttpServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://hub');
       if (answer) {
         const [status, body] = answer(url, req.headers.accept);
@@ -84,7 +84,7 @@ describe('HubClient.listUsers', () => {
     hub.requests.length = 0;
     answer = undefined;
     users = ['ada', 'bob', 'cy', 'dee', 'eve'].map((name) => userModel(name));
-    client = new HubClient({ apiUrl: `${hub.url}/hub/api`, token: TOKEN });
+    client = new HubClient({ apiUrl: `${hub.url}hub/api`, token: TOKEN });
   });
   afterEach(() => client.close());
   afterAll(() => hub.close());
@@ -92,7 +92,7 @@ describe('HubClient.listUsers', () => {
   it('follows _pagination.next through 3 pages, keeping the query, ignoring next.url', async () => {
     const listed = await collect(client.listUsers({ state: 'active' }));
     expect(listed.map((u) => u.name)).toEqual(['ada', 'bob', 'cy', 'dee', 'eve']);
-    expect(hub.requests.map((r) => r.url)).toEqual([
+    expect(hub.requests.map((r) => r.path)).toEqual([
       '/hub/api/users?state=active',
       '/hub/api/users?state=active&offset=2&limit=2',
       '/hub/api/users?state=active&offset=4&limit=2',
@@ -108,7 +108,7 @@ describe('HubClient.listUsers', () => {
       client.listUsers({ state: 'ready', limit: 3, offset: 1, includeStoppedServers: true }),
     );
     expect(listed.map((u) => u.name)).toEqual(['bob', 'cy', 'dee', 'eve']);
-    expect(hub.requests.map((r) => r.url)).toEqual([
+    expect(hub.requests.map((r) => r.path)).toEqual([
       '/hub/api/users?state=ready&offset=1&limit=3&include_stopped_servers=1',
       '/hub/api/users?state=ready&offset=4&limit=3&include_stopped_servers=1',
     ]);
@@ -323,7 +323,7 @@ describe('HubClient.listUsers', () => {
 
 describe('HubClient.listUsersUnpaginated', () => {
   it('asks without the pagination header and returns the bare list', async () => {
-    const hub = await startLocalServer((req, res) =>
+    const hub = await startHttpServer((req, res) =>
       req.headers.accept === PAGINATED
         ? sendJson(res, 400, {})
         : sendJson(res, 200, [userModel('ada'), userModel('bob')]),
@@ -332,7 +332,7 @@ describe('HubClient.listUsersUnpaginated', () => {
     const listed = await client.listUsersUnpaginated({ state: 'active' });
     expect(listed.map((u) => u.name)).toEqual(['ada', 'bob']);
     expect(listed[0]?.servers['']?.started).toEqual(new Date('2024-01-02T03:30:00Z'));
-    expect(hub.requests.map((r) => [r.url, r.headers.accept])).toEqual([
+    expect(hub.requests.map((r) => [r.path, r.headers.accept])).toEqual([
       ['/users?state=active', 'application/json'],
     ]);
     await client.close();
@@ -343,7 +343,7 @@ describe('HubClient.listUsersUnpaginated', () => {
     const broken = userModel('bob', {
       servers: { '': { ...userModel('bob').servers[''], url: 7 } },
     });
-    const hub = await startLocalServer((_req, res) =>
+    const hub = await startHttpServer((_req, res) =>
       sendJson(res, 200, [userModel('ada'), broken]),
     );
     const client = new HubClient({ apiUrl: hub.url, token: TOKEN });
@@ -356,7 +356,7 @@ describe('HubClient.listUsersUnpaginated', () => {
   });
 
   it('rejects a paginated object where a bare list was expected', async () => {
-    const hub = await startLocalServer((_req, res) => sendJson(res, 200, { items: [] }));
+    const hub = await startHttpServer((_req, res) => sendJson(res, 200, { items: [] }));
     const client = new HubClient({ apiUrl: hub.url, token: TOKEN });
     await expect(client.listUsersUnpaginated()).rejects.toMatchObject({ code: 'hub_bad_response' });
     await client.close();

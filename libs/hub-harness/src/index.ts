@@ -8,11 +8,10 @@ export {
   environOf,
   HOOK_FILE,
   KEY_VARIABLE,
+  spawnServices,
   startBlackHole,
-  startSpawnUpstreams,
   stoppedWebhookUrl,
 } from './spawn-chain';
-export type { SpawnUpstreams } from './spawn-chain';
 export { findMarked, reapAfterRun } from './reaper';
 export { repoRoot } from './paths';
 export { portInUse } from './ports';

@@ -14,6 +14,9 @@ export type { Fault, FaultRule } from './faults';
 export { CALLER_TOKENS, CALLERS, population, startHubStandIn } from './hub-stand-in';
 export type { HubStandIn, ListedServer, ListedUser, TokenOwner } from './hub-stand-in';
 export { startIngestionStandIn } from './ingestion-stand-in';
+export { startSpawnUpstreams } from './spawn-upstreams';
+export { parseSamples, seriesOf } from './prometheus-text';
+export type { IdentityKind, SpawnUpstreams } from './spawn-upstreams';
 export type { Envelope, IngestionStandIn } from './ingestion-stand-in';
 // Stand-ins of the Azure upstreams: Resource Manager (APIM listSecrets) and the token endpoints
 // DefaultAzureCredential uses (App Service managed identity; Entra ID for workload identity).
@@ -30,7 +33,7 @@ export type { EntraTokenStandIn, EntraTokenStandInOptions } from './azure/entra-
 export { startConnectProxy } from './azure/connect-proxy';
 export type { ConnectProxy } from './azure/connect-proxy';
 export { trustTestCa } from './azure/trust-test-ca';
-export { startPcIdStandIn } from './pc-id-stand-in';
+export { pcIdNameOf, startPcIdStandIn } from './pc-id-stand-in';
 export type { PcIdStandIn } from './pc-id-stand-in';
 export {
   markdownTable,
