@@ -57,8 +57,8 @@ describe('POST api/v1/spawn-environment', () => {
 
   it('authenticates ARM calls with a token from the managed-identity endpoint for ARM', async () => {
     await world.post(spawnBody('ada@example.com'));
-    expect(world.identity.resources.length).toBeGreaterThan(0);
-    expect(new Set(world.identity.resources)).toEqual(new Set([world.arm.url]));
+    expect(world.identity.audiences.length).toBeGreaterThan(0);
+    expect(new Set(world.identity.audiences)).toEqual(new Set([world.arm.url]));
   });
 });
 

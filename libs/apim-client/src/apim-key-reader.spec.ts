@@ -66,7 +66,7 @@ describe('ApimKeyReader against ARM and a managed-identity endpoint', () => {
         reader(standIn.url).primaryKey('42-planetarycomputer', AbortSignal.timeout(5000)),
       ).resolves.toBe(KEYS.primaryKey);
       // The token was asked for ARM itself (the scope follows the endpoint) and the request went there.
-      expect(identity.resources.at(-1)).toBe(standIn.url);
+      expect(identity.audiences.at(-1)).toBe(standIn.url);
       expect(standIn.listSecretsCalls()).toBe(1);
       const request = standIn.server.requests.at(-1);
       expect(request?.path).toMatch(

@@ -22,9 +22,9 @@ let entra: EntraTokenStandIn;
 const savedEnv = { ...process.env };
 
 beforeAll(async () => {
-  ca = await createTestCa({ hostnames: [ENTRA_HOSTNAME] });
+  ca = await createTestCa();
   trustTestCa(ca);
-  entra = await startEntraTokenStandIn({ ca });
+  entra = await startEntraTokenStandIn(ca);
   for (const name of Object.keys(process.env)) {
     if (OTHER_CREDENTIAL_VARS.test(name)) delete process.env[name];
   }

@@ -1,5 +1,5 @@
-export { createTestCa } from './test-ca';
-export type { TestCa, TestCaOptions } from './test-ca';
+export { createTestCa, ENTRA_HOSTNAME } from './test-ca';
+export type { TestCa } from './test-ca';
 export { startHttpServer, startHttpsServer } from './http-servers';
 export type { RecordedRequest, TestHandler, TestServer } from './http-servers';
 export { freePort } from './free-port';
@@ -22,14 +22,16 @@ export type { Envelope, IngestionStandIn } from './ingestion-stand-in';
 // DefaultAzureCredential uses (App Service managed identity; Entra ID for workload identity).
 export { startArmStandIn } from './azure/arm-stand-in';
 export type { ApimKeys, ArmStandIn, ArmStandInOptions } from './azure/arm-stand-in';
-export { startManagedIdentityStandIn } from './azure/managed-identity-stand-in';
-export type { ManagedIdentityStandIn } from './azure/managed-identity-stand-in';
 export {
   ENTRA_AUTHORITY_HOST,
-  ENTRA_HOSTNAME,
   startEntraTokenStandIn,
-} from './azure/entra-token-stand-in';
-export type { EntraTokenStandIn, EntraTokenStandInOptions } from './azure/entra-token-stand-in';
+  startManagedIdentityStandIn,
+} from './azure/identity-stand-ins';
+export type {
+  EntraTokenStandIn,
+  ManagedIdentityStandIn,
+  TokenEndpoint,
+} from './azure/identity-stand-ins';
 export { startConnectProxy } from './azure/connect-proxy';
 export type { ConnectProxy } from './azure/connect-proxy';
 export { trustTestCa } from './azure/trust-test-ca';

@@ -2,10 +2,8 @@
 // over HTTPS with the token endpoint the webhook's DefaultAzureCredential uses (the webhook's).
 import { startArmStandIn } from './azure/arm-stand-in';
 import type { ArmStandIn } from './azure/arm-stand-in';
-import { ENTRA_HOSTNAME, startEntraTokenStandIn } from './azure/entra-token-stand-in';
-import type { EntraTokenStandIn } from './azure/entra-token-stand-in';
-import { startManagedIdentityStandIn } from './azure/managed-identity-stand-in';
-import type { ManagedIdentityStandIn } from './azure/managed-identity-stand-in';
+import { startEntraTokenStandIn, startManagedIdentityStandIn } from './azure/identity-stand-ins';
+import type { EntraTokenStandIn, ManagedIdentityStandIn } from './azure/identity-stand-ins';
 import { startPcIdStandIn } from './pc-id-stand-in';
 import type { PcIdStandIn } from './pc-id-stand-in';
 import { createTestCa } from './test-ca';
@@ -38,9 +36,9 @@ const SUBSCRIPTION_ID = '3d8e1f5a-9c2b-4a7e-b061-5f4c2e8d7a19';
 export async function startSpawnUpstreams<K extends IdentityKind = 'managed-identity'>(
   kind?: K,
 ): Promise<SpawnUpstreams<K>> {
-  const ca = await createTestCa({ hostnames: [ENTRA_HOSTNAME] });
+  const ca = await createTestCa();
   const identity = (await (kind === 'workload-identity'
-    ? startEntraTokenStandIn({ ca })
+    ? startEntraTokenStandIn(ca)
     : startManagedIdentityStandIn())) as IdentityOf<K>;
   const arm = await startArmStandIn({
     ca,
