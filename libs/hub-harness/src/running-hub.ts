@@ -1,9 +1,9 @@
 // A started test hub: its processes, its URLs and the helpers tests drive it with.
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startHubProcess } from './hub-process';
 import type { HubSpec } from './hub-spec';
-import type { GroupProcess } from './process-group';
+import type { RunningProcess } from '@pchub/test-support';
+import { startHubProcess } from './processes';
 import { endProcesses, findMarked } from './reaper';
 import * as servers from './servers';
 import type { HubOptions, HubVersion, RunningHub } from './types';
@@ -26,8 +26,8 @@ export class TestHub implements RunningHub {
   readonly url: string;
   readonly apiUrl: string;
   readonly adminToken: string;
-  private readonly sidecars: GroupProcess[] = [];
-  private hub: GroupProcess | undefined;
+  private readonly sidecars: RunningProcess[] = [];
+  private hub: RunningProcess | undefined;
   private readonly earlierLogs: string[] = [];
   private stopped = false;
 
@@ -39,7 +39,7 @@ export class TestHub implements RunningHub {
   }
 
   /** Processes the hub relies on but that outlive its restarts (proxy, light server). */
-  addSidecar(process: GroupProcess): void {
+  addSidecar(process: RunningProcess): void {
     this.sidecars.push(process);
   }
 
@@ -141,7 +141,7 @@ export class TestHub implements RunningHub {
 
   async restart(): Promise<void> {
     if (!this.hub || this.stopped) throw new Error('restart() on a hub that is not running');
-    await this.hub.stop(15_000);
+    await this.hub.stop('SIGTERM', 15_000);
     this.earlierLogs.push(this.hub.output());
     this.hub = undefined;
     await this.start();
@@ -150,8 +150,8 @@ export class TestHub implements RunningHub {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    await this.hub?.stop(10_000);
-    await Promise.all(this.sidecars.map((process) => process.stop(5_000)));
+    await this.hub?.stop('SIGTERM', 10_000);
+    await Promise.all(this.sidecars.map((process) => process.stop('SIGTERM', 5_000)));
     // Notebook servers and managed services live in sessions of their own.
     await endProcesses(findMarked((value) => value === this.parts.marker));
     await rm(this.parts.dataDir, { recursive: true, force: true });

@@ -5,7 +5,7 @@ import { buildHubSpec, newToken } from './hub-spec';
 import { resolveVersion, validateOptions } from './options';
 import { venvBin } from './paths';
 import { freePorts, portInUse } from './ports';
-import type { GroupProcess } from './process-group';
+import type { RunningProcess } from '@pchub/test-support';
 import {
   dataDirPrefix,
   endProcesses,
@@ -15,7 +15,7 @@ import {
   reapOrphans,
 } from './reaper';
 import { TestHub } from './running-hub';
-import { startLightServer, startProxy } from './sidecars';
+import { startLightServer, startProxy } from './processes';
 import type { HubOptions, RunningHub } from './types';
 
 export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
@@ -38,7 +38,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   const spawner = options.spawner ?? 'light';
 
   let hub: TestHub | undefined;
-  const started: GroupProcess[] = [];
+  const started: RunningProcess[] = [];
   try {
     const proxy = await startProxy({
       ...sidecarInput,
@@ -98,11 +98,11 @@ async function hubPorts(options: HubOptions): Promise<HubPorts> {
 
 // A start that failed before the hub object existed still leaves processes and a temp dir.
 async function abandonStart(
-  started: GroupProcess[],
+  started: RunningProcess[],
   marker: string,
   dataDir: string,
 ): Promise<void> {
-  await Promise.all(started.map((process) => process.stop(2_000)));
+  await Promise.all(started.map((process) => process.stop('SIGTERM', 2_000)));
   await endProcesses(findMarked((value) => value === marker));
   await rm(dataDir, { recursive: true, force: true });
 }

@@ -83,8 +83,8 @@ describe('startNodeScript (the engine of startApp)', () => {
     await expect(app.stop()).resolves.toEqual({ code: 3, signal: null });
   });
 
-  it('stop() kills a process that ignores SIGTERM after killAfterMs', async () => {
-    app = await startNodeScript(fixture, { FAKE_IGNORE_SIGTERM: '1' }, { killAfterMs: 300 });
-    await expect(app.stop()).resolves.toEqual({ code: null, signal: 'SIGKILL' });
+  it('stop() kills a process that ignores SIGTERM after the grace time', async () => {
+    app = await startNodeScript(fixture, { FAKE_IGNORE_SIGTERM: '1' });
+    await expect(app.stop('SIGTERM', 300)).resolves.toEqual({ code: null, signal: 'SIGKILL' });
   });
 });
