@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Checks the helm chart (helm/pchub) without a cluster and without the daskhub chart, whose
-# repository cannot be reached here: helm lint and helm template per deployment (staging,
-# prod), every rendered manifest through kubernetes-validate (strict, Kubernetes $KUBE_VERSION)
-# and our policy checks, the daskhub.jupyterhub values against the jupyterhub chart 4.4.0
-# schema, every Python snippet compiled and the hub's extraConfig run against the chart's
-# files, no secret in any values file, yamllint, the chart's own guards refusing bad values, the
-# Grafana dashboards (files/dashboards) rendered into their ConfigMap, on and off, and the Key
-# Vault SecretProviderClasses (helm/checks/check_key_vault_secrets.py).
+# Checks the helm chart (helm/pchub) as operators install it, without a cluster: the chart staged
+# with the released daskhub from ../shared/charts (scripts/stage-chart.sh; missing is a failure),
+# helm lint and helm template per deployment (staging, prod, options, dashboards-off) with the
+# CRDs the charts ship, which runs helm's own values-schema checks (ours and the jupyterhub
+# chart's values.schema.json), every rendered object through kubernetes-validate (strict,
+# Kubernetes $KUBE_VERSION) and every custom resource against its CRD (the Traefik ones of the
+# dask-gateway chart, the add-ons' from ../shared/reference/crds), our policy checks (our
+# services, and the hub, proxy and Dask Gateway pods), every Python snippet compiled and the
+# hub's extraConfig run against the chart's files, no secret in any values file, yamllint, the
+# chart's own guards refusing bad values, the Grafana dashboards (files/dashboards) rendered into
+# their ConfigMap, on and off, and the Key Vault SecretProviderClasses
+# (helm/checks/check_key_vault_secrets.py).
 # Needs scripts/setup-tools.sh to have run. Exits non-zero on any finding.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -18,28 +22,12 @@ tools_python=.tools/venv/bin/python
 hub_python=.tools/hub-5.5/bin/python
 chart=helm/pchub
 infra_outputs=helm/checks/infra-outputs.example.yaml
-# Upstream reference data lives beside the repo (../shared/reference), never copied into it.
-reference="${PCHUB_REFERENCE_DIR:-$root/../shared/reference}"
-[[ -d "$reference" ]] || reference=/work/shared/reference
-z2jh_schema="$reference/z2jh-4.4.0-values.schema.yaml"
-[[ -f "$z2jh_schema" ]] || { echo "missing $z2jh_schema (set PCHUB_REFERENCE_DIR)" >&2; exit 1; }
+# Upstream charts and reference data live beside the repo (../shared), never copied into it.
+shared="${PCHUB_SHARED_DIR:-$root/../shared}"
+reference="$shared/reference"
+[[ -d "$reference/crds" ]] || { echo "missing $reference/crds (../shared beside the repository, or set PCHUB_SHARED_DIR)" >&2; exit 1; }
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-
-# helm refuses to render a chart whose declared dependency is missing from charts/, and
-# daskhub cannot be fetched here. A copy of the chart gets an empty stand-in daskhub of the
-# declared version: the dependency stays declared and checked, and only our templates render.
-stage_chart() {
-  cp -r "$chart" "$work/pchub"
-  local version
-  version="$("$tools_python" -c 'import sys, yaml
-deps = yaml.safe_load(open(sys.argv[1]))["dependencies"]
-print(next(d["version"] for d in deps if d["name"] == "daskhub"))' "$chart/Chart.yaml")"
-  mkdir -p "$work/pchub/charts/daskhub"
-  printf 'apiVersion: v2\nname: daskhub\nversion: %s\ndescription: stand-in\n' "$version" \
-    > "$work/pchub/charts/daskhub/Chart.yaml"
-  echo "staged $chart with a stand-in daskhub $version"
-}
 
 # The values files of one render, in the order the deploy workflow passes them; "options"
 # is staging plus every optional value the deployments leave unset, "dashboards-off" staging
@@ -56,17 +44,18 @@ values_args() {
   esac
 }
 
-# helm lint + helm template + kubernetes-validate for one render.
+# helm lint + helm template (with the CRDs the charts ship) + kubernetes-validate for one render;
+# kubernetes-validate's warnings (kinds it has no schema for) go to check_custom_resources.py.
 render_and_validate() {
   local env="$1"
   # shellcheck disable=SC2046 # values_args yields separate words on purpose
   "$helm" lint --strict --kube-version "$KUBE_VERSION" --namespace "$env" "$work/pchub" $(values_args "$env")
   # shellcheck disable=SC2046
   "$helm" template pchub "$work/pchub" --namespace "$env" --kube-version "$KUBE_VERSION" \
-    $(values_args "$env") > "$work/rendered-$env.yaml"
+    --include-crds $(values_args "$env") > "$work/rendered-$env.yaml"
   echo "rendered $env: $(grep -c '^kind:' "$work/rendered-$env.yaml") objects"
   .tools/venv/bin/kubernetes-validate --strict --kubernetes-version "$KUBE_VERSION" --quiet \
-    "$work/rendered-$env.yaml"
+    "$work/rendered-$env.yaml" 2>&1 | tee "$work/validate-$env.log"
   echo "kubernetes-validate --strict $KUBE_VERSION: rendered-$env.yaml ok"
 }
 
@@ -85,14 +74,15 @@ expect_refused() {
   echo "ok   guard refuses $why"
 }
 
-stage_chart
+bash scripts/stage-chart.sh "$work" >/dev/null
 for env in staging prod options dashboards-off; do
   render_and_validate "$env"
 done
 
+"$tools_python" helm/checks/check_custom_resources.py "$reference/crds" "$work" \
+  staging prod options dashboards-off
 "$tools_python" helm/checks/check_rendered.py "$chart" "$work"/rendered-*.yaml
-"$tools_python" helm/checks/check_values.py "$chart" "$z2jh_schema" \
-  "$infra_outputs" "$work"
+"$tools_python" helm/checks/check_values.py "$chart" "$infra_outputs" "$work"
 "$hub_python" helm/checks/check_hub_config.py "$chart" "$work"/staging.json "$work"/prod.json
 "$tools_python" helm/checks/check_dashboards.py "$chart" helm/checks/options.example.yaml \
   "$work"/rendered-staging.yaml "$work"/rendered-prod.yaml \
@@ -123,8 +113,9 @@ expect_refused "a usage-monitor url other than its Service" \
 expect_refused "a webhook URL other than the spawn-webhook Service" \
   'SPAWN_WEBHOOK_URL must be' \
   --set 'daskhub.jupyterhub.hub.extraEnv.SPAWN_WEBHOOK_URL=http://spawn-webhook:9000/'
-expect_refused "an unregistered user-lookup service" \
-  'must register "user-lookup"' \
+# A null entry stops the jupyterhub chart's own Secret template before our guard renders.
+expect_refused "an unregistered user-lookup service (the jupyterhub chart refuses first)" \
+  'jupyterhub.hub.services.get_api_token' \
   --set 'daskhub.jupyterhub.hub.services.user-lookup=null'
 expect_refused "a missing custom scope definition" \
   'custom_scopes must define "custom:pc-id-users:read"' \
@@ -132,6 +123,10 @@ expect_refused "a missing custom scope definition" \
 expect_refused "a spawn webhook without its workload identity" \
   'spawnWebhook.workloadIdentity.clientId is empty' \
   --set 'spawnWebhook.workloadIdentity.clientId='
+expect_refused "a hub value the jupyterhub chart does not know (its values.schema.json)" \
+  "jupyterhub:" --set 'daskhub.jupyterhub.hub.extraEnvironment.X=1'
+expect_refused "a profile list that is not a list (the jupyterhub chart's values.schema.json)" \
+  "at '/singleuser/profileList'" --set 'daskhub.jupyterhub.singleuser.profileList=python'
 expect_refused "an env var the service does not read (values.schema.json)" \
   'additional properties' \
   --set 'userLookup.env.PC_ID_TOKEN=literal'
@@ -139,7 +134,17 @@ expect_refused "a dashboards folder that is a path (values.schema.json)" \
   "at '/dashboards/grafana/folder'" \
   --set 'dashboards.grafana.folder=../grafana'
 
+# Our templates' objects of a render (helm marks each with its source); daskhub's own output
+# (trailing spaces and all) is upstream's to lint.
+own_objects() {
+  awk '/^---$/ { keep = 0; next }
+       /^# Source: / { keep = ($3 ~ /^pchub\/templates\//); if (keep) print "---" }
+       keep' "$1"
+}
+for rendered in "$work"/rendered-*.yaml; do
+  own_objects "$rendered" > "${rendered%.yaml}.own.yaml"
+done
 .tools/venv/bin/yamllint --strict -c helm/checks/yamllint.yaml \
-  "$chart/Chart.yaml" "$chart"/values*.yaml helm/checks/*.yaml "$work"/rendered-*.yaml
-echo "yamllint: chart metadata, values files and rendered manifests ok"
+  "$chart/Chart.yaml" "$chart"/values*.yaml helm/checks/*.yaml "$work"/rendered-*.own.yaml
+echo "yamllint: chart metadata, values files and our rendered manifests ok"
 echo "chart checks passed"

@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT / "infra" / "checks"))
 from check_key_vault_access import parse, readers, unquote  # noqa: E402
 from check_report import exit_status, report  # noqa: E402
 from check_values import helm_merge, load_yaml  # noqa: E402
+from crd_schemas import crd_schemas as strict_crd_schemas  # noqa: E402
 
 CSI_DRIVER = "secrets-store.csi.k8s.io"
 AZURE_FILES_DRIVER = "file.csi.azure.com"
@@ -41,28 +42,9 @@ WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"}
 HAND_MADE_HEADING = re.compile(r"^#+ .*without the Key Vault add-on", re.IGNORECASE)
 
 
-# Kubernetes prunes unknown fields of a custom resource; `--validate=strict` refuses them.
-# The check refuses them too, so a misspelt field (secretObject, objectname) cannot pass.
-def strict(schema):
-    if isinstance(schema, list):
-        return [strict(item) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    closed = {key: strict(value) for key, value in schema.items()}
-    if "properties" in schema and "additionalProperties" not in schema:
-        closed["additionalProperties"] = False
-    return closed
-
-
 # The served, non-deprecated versions of the CRD: apiVersion -> strict schema of the object.
 def crd_schemas(crd_path):
-    crd = load_yaml(crd_path)
-    group = crd["spec"]["group"]
-    return {
-        f"{group}/{version['name']}": strict(version["schema"]["openAPIV3Schema"])
-        for version in crd["spec"]["versions"]
-        if version.get("served") and not version.get("deprecated")
-    }
+    return {api: schema for (api, _), schema in strict_crd_schemas(load_yaml(crd_path)).items()}
 
 
 # One pod template per workload, with the service account its pods run as.

@@ -6,8 +6,10 @@ kubernetes-validate proves each object is well formed; this proves it is what th
 for: every service has its Deployment, Service, ServiceAccount and NetworkPolicy (and a
 PodDisruptionBudget when it has replicas), and every pod runs hardened (numeric non-root
 user, read-only root filesystem, no capabilities, no privilege escalation), with probes on
-/health, resources, and its hub token from a Secret; and the hub's ConfigMaps carry the
-chart's files byte for byte.
+/health, resources, and its hub token from a Secret; the hub's ConfigMaps carry the
+chart's files byte for byte; and the hub, proxy and Dask Gateway pods daskhub renders have the
+resources our values give them, and a hardened security context and a NetworkPolicy wherever
+the upstream chart lets values set them (otherwise a `note` line says what is missing).
 Prints one line per check; exits 1 when anything failed.
 """
 
@@ -21,6 +23,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts" / "checks
 from check_report import exit_status, report  # noqa: E402
 
 SERVICES = ("usage-monitor", "spawn-webhook", "user-lookup")
+# The daskhub pods whose resources, security context and network policy our values set (or could
+# set): pod labels -> the values that set them. None where the upstream chart has no such value.
+UPSTREAM_PODS = {
+    "hub": {
+        "labels": {"app": "jupyterhub", "component": "hub"},
+        "security": "daskhub.jupyterhub.hub.containerSecurityContext",
+        "network": "daskhub.jupyterhub.hub.networkPolicy",
+    },
+    "proxy": {
+        "labels": {"app": "jupyterhub", "component": "proxy"},
+        "security": "daskhub.jupyterhub.proxy.chp.containerSecurityContext",
+        "network": "daskhub.jupyterhub.proxy.chp.networkPolicy",
+    },
+    **{
+        f"dask-gateway {component}": {
+            "labels": {"app.kubernetes.io/name": "dask-gateway", "app.kubernetes.io/component": component},
+            "security": None,
+            "network": None,
+        }
+        for component in ("gateway", "controller", "traefik")
+    },
+}
 
 
 # What a container must have to run as the issue requires (empty list when it does).
@@ -75,6 +99,66 @@ def check_hub_files(objects, chart_dir, label):
     report(not differ, f"{label}: hub ConfigMaps hold the chart's files unchanged", ", ".join(differ))
 
 
+# The container's effective setting: its own securityContext, else the pod's.
+def effective(pod, container, key):
+    return container.get("securityContext", {}).get(key, pod.get("securityContext", {}).get(key))
+
+
+# What an upstream pod lacks of what the issue asks of ours (empty list when it has it all).
+def upstream_security_faults(pod):
+    faults = []
+    for container in pod["containers"]:
+        user = effective(pod, container, "runAsUser")
+        if not (effective(pod, container, "runAsNonRoot") is True or (isinstance(user, int) and user > 0)):
+            faults.append(f"{container['name']} may run as root")
+        if container.get("securityContext", {}).get("allowPrivilegeEscalation") is not False:
+            faults.append(f"{container['name']} allows privilege escalation")
+        if container.get("securityContext", {}).get("capabilities", {}).get("drop") != ["ALL"]:
+            faults.append(f"{container['name']} keeps capabilities")
+    return faults
+
+
+# Containers without requests or a memory limit.
+def resource_faults(pod):
+    return [
+        f"{c['name']} lacks requests or a memory limit"
+        for c in pod["containers"]
+        if not c.get("resources", {}).get("requests") or "memory" not in c.get("resources", {}).get("limits", {})
+    ]
+
+
+# The hub, proxy and Dask Gateway pods, which daskhub renders from our values: resources always
+# (our values set them), security context and network policy where the upstream chart has a
+# value for them; where it has none, the line says so instead of failing.
+def check_upstream_pods(docs, label):
+    policies = [d["spec"] for d in docs if d["kind"] == "NetworkPolicy"]
+    for name, pod_spec in UPSTREAM_PODS.items():
+        found = [
+            d for d in docs if d["kind"] == "Deployment"
+            and pod_spec["labels"].items() <= d["spec"]["template"]["metadata"].get("labels", {}).items()
+        ]
+        report(len(found) == 1, f"{label}: {name} pod rendered")
+        if len(found) != 1:
+            continue
+        template = found[0]["spec"]["template"]
+        pod, labels = template["spec"], template["metadata"].get("labels", {})
+        faults = resource_faults(pod)
+        report(not faults, f"{label}: {name} pod has requests and a memory limit", "; ".join(faults))
+        faults = upstream_security_faults(pod)
+        if pod_spec["security"]:
+            report(not faults, f"{label}: {name} pod is hardened ({pod_spec['security']})", "; ".join(faults))
+        else:
+            print(f"note {label}: {name} pod: no securityContext value upstream: {'; '.join(faults)}")
+        selected = [
+            p for p in policies
+            if p.get("podSelector", {}).get("matchLabels", {}).items() <= labels.items() and p.get("ingress")
+        ]
+        if pod_spec["network"]:
+            report(bool(selected), f"{label}: {name} pod is behind a NetworkPolicy ({pod_spec['network']})")
+        else:
+            print(f"note {label}: {name} pod: no NetworkPolicy value upstream, none rendered")
+
+
 def check_file(chart_dir, path):
     docs = [d for d in yaml.safe_load_all(Path(path).read_text(encoding="utf-8")) if d]
     objects = {(d["kind"], d["metadata"]["name"]): d for d in docs}
@@ -116,6 +200,7 @@ def check_file(chart_dir, path):
             f"{label}: spawn-webhook's credential chain is limited to production credentials",
         )
     check_hub_files(objects, chart_dir, label)
+    check_upstream_pods(docs, label)
 
 
 def main(chart_dir, *paths):

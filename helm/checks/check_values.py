@@ -1,11 +1,12 @@
 """Checks of the chart's values that `helm lint` cannot make; scripts/check-chart.sh runs it.
 
-usage: check_values.py CHART_DIR Z2JH_SCHEMA INFRA_OUTPUTS_EXAMPLE MERGED_OUT_DIR
+usage: check_values.py CHART_DIR INFRA_OUTPUTS_EXAMPLE MERGED_OUT_DIR
 
 For values.yaml and every values-<env>.yaml it checks that no secret is written in, and for
-each deployment (values.yaml + values-<env>.yaml + the Bicep outputs, merged as helm merges):
-the daskhub.jupyterhub subtree against the jupyterhub chart's schema, and that every Python
-snippet (hub and Dask Gateway extraConfig, the pre_spawn_hook file) compiles. It writes each
+each deployment (values.yaml + values-<env>.yaml + the Bicep outputs, merged as helm merges)
+that every Python snippet (hub and Dask Gateway extraConfig, the pre_spawn_hook file)
+compiles. (helm itself validates daskhub.jupyterhub against the jupyterhub chart's
+values.schema.json when it renders the chart with the released daskhub.) It writes each
 deployment's merged values to MERGED_OUT_DIR/<env>.json for check_hub_config.py.
 Prints one line per check; exits 1 when anything failed.
 """
@@ -16,7 +17,6 @@ import re
 import sys
 from pathlib import Path
 
-import jsonschema
 import yaml
 
 # The shared reporter lives in scripts/checks; this script runs as `python <path>`.
@@ -73,37 +73,6 @@ def secrets_in(values):
     return found
 
 
-# The jupyterhub chart validates values merged with its own defaults, which fill every
-# `required` key of its fixed sections; our subtree alone lacks those defaults. So `required`
-# is dropped where the defaults supply it (fixed properties) and kept inside entries that
-# values create whole (additionalProperties, patternProperties, items: e.g. an extraFiles
-# entry still needs its mountPath). Unknown keys and wrong types are still caught.
-def relax_required(schema, inside_user_entry=False):
-    if isinstance(schema, list):
-        return [relax_required(item, inside_user_entry) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    relaxed = {}
-    for key, value in schema.items():
-        if key == "required" and not inside_user_entry:
-            continue
-        if key in ("properties", "patternProperties") and isinstance(value, dict):
-            user = inside_user_entry or key == "patternProperties"
-            relaxed[key] = {name: relax_required(sub, user) for name, sub in value.items()}
-        elif key in ("additionalProperties", "items"):
-            relaxed[key] = relax_required(value, True)
-        else:
-            relaxed[key] = relax_required(value, inside_user_entry)
-    return relaxed
-
-
-# Schema errors as `path: message` lines, deepest first, so the cause is readable.
-def schema_errors(schema, instance):
-    validator = jsonschema.Draft7Validator(schema)
-    errors = sorted(validator.iter_errors(instance), key=lambda e: -len(e.absolute_path))
-    return ["/".join(map(str, e.absolute_path)) + ": " + e.message for e in errors]
-
-
 # Every Python snippet the hub or the gateway will exec, by a readable name.
 def python_snippets(values, chart_dir):
     jupyterhub = values.get("daskhub", {}).get("jupyterhub", {})
@@ -132,7 +101,7 @@ def load_yaml(path):
         return yaml.safe_load(handle) or {}
 
 
-def main(chart_dir, schema_path, infra_example, merged_out_dir):
+def main(chart_dir, infra_example, merged_out_dir):
     chart_dir = Path(chart_dir)
     defaults = load_yaml(chart_dir / "values.yaml")
     env_files = sorted(chart_dir.glob("values-*.yaml"))
@@ -141,16 +110,11 @@ def main(chart_dir, schema_path, infra_example, merged_out_dir):
         found = secrets_in(load_yaml(path))
         report(not found, f"no secret values in {path}", ", ".join(found))
 
-    z2jh = relax_required(load_yaml(schema_path))
     infra = load_yaml(infra_example)
     for env_file in env_files:
         merged = helm_merge(helm_merge(defaults, load_yaml(env_file)), infra)
         env_name = env_file.stem.removeprefix("values-")
         (Path(merged_out_dir) / f"{env_name}.json").write_text(json.dumps(merged), "utf-8")
-        jupyterhub = merged.get("daskhub", {}).get("jupyterhub", {})
-        errors = schema_errors(z2jh, jupyterhub)
-        report(not errors, f"{env_file.name}: daskhub.jupyterhub matches the z2jh 4.4.0 schema",
-               "; ".join(errors[:10]))
         for name, code in python_snippets(merged, chart_dir):
             error = compile_error(name, code)
             report(error is None, f"{env_file.name}: {name} compiles", error or "")
@@ -159,6 +123,6 @@ def main(chart_dir, schema_path, infra_example, merged_out_dir):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 5:
+    if len(sys.argv) != 4:
         sys.exit(__doc__)
     sys.exit(main(*sys.argv[1:]))

@@ -14,7 +14,9 @@ DASKHUB_REPOSITORY="${DASKHUB_REPOSITORY:-https://github.com/dask/helm-chart}"
 DASKHUB_COMMIT=e25bf5116067684b0ca2f99924b3f0b183c2dcfd
 DASKHUB_APP_VERSION=jh4.4.0-dg2026.3.0
 
-destination="$root/helm/vendor/daskhub"
+# CI places the same daskhub beside the repository instead (DASKHUB_DESTINATION), where
+# scripts/stage-chart.sh reads the released charts.
+destination="${DASKHUB_DESTINATION:-$root/helm/vendor/daskhub}"
 checkout="$(mktemp -d)"
 trap 'rm -rf "$checkout"' EXIT
 
