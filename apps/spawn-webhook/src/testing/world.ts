@@ -1,19 +1,22 @@
 import {
+  applyFault,
   CALLER_TOKENS,
   CALLERS,
+  NO_FAULT,
+  sendJson,
   startApp,
+  startHttpServer,
   startHubStandIn,
   startSpawnUpstreams,
 } from '@pchub/test-support';
 import type {
   AppProcess,
   ExitStatus,
+  FaultRule,
   HubStandIn,
   IdentityKind,
   SpawnUpstreams,
 } from '@pchub/test-support';
-import { startUserLookupStandIn } from './user-lookup-stand-in';
-import type { UserLookupStandIn } from './user-lookup-stand-in';
 
 export const PREFIX = '/services/spawn-webhook/';
 
@@ -46,7 +49,7 @@ export async function startWorld<K extends IdentityKind = 'managed-identity'>(
 ): Promise<World<K>> {
   const upstreams = await startSpawnUpstreams(identity);
   const hub = await startHubStandIn();
-  const userLookup = await startUserLookupStandIn(CALLERS.webhook.token);
+  const userLookup = await startUserLookupStandIn();
   const webhook = await startApp('spawn-webhook', {
     JUPYTERHUB_API_URL: hub.apiUrl,
     JUPYTERHUB_API_TOKEN: CALLERS.webhook.token,
@@ -73,6 +76,42 @@ export async function startWorld<K extends IdentityKind = 'managed-identity'>(
       return exit;
     },
   };
+}
+
+/** user-lookup as the webhook calls it (GET api/v1/users/{name}, docs/contracts.md#user-lookup-routes). */
+export interface UserLookupStandIn {
+  /** USER_LOOKUP_URL, with the service prefix. */
+  readonly url: string;
+  fault: FaultRule;
+  /** pc-id account numbers by hub username. */
+  readonly users: Map<string, number>;
+  /** Decoded names of the lookups that arrived, in order. */
+  readonly lookups: string[];
+  close(): Promise<void>;
+}
+
+// Only the webhook's token gets answers; a name without an account is 404 user_not_found.
+async function startUserLookupStandIn(): Promise<UserLookupStandIn> {
+  const users = new Map<string, number>();
+  const lookups: string[] = [];
+  const standIn = { fault: NO_FAULT as FaultRule, users, lookups };
+  const error = (code: string) => ({ error: { code, message: code } });
+  const server = await startHttpServer(async (req, res) => {
+    const segment = /^\/services\/user-lookup\/api\/v1\/users\/([^/]+)$/.exec(req.url ?? '')?.[1];
+    if (req.method !== 'GET' || !segment) return sendJson(res, 404, error('not_found'));
+    if (req.headers.authorization !== `token ${CALLERS.webhook.token}`)
+      return sendJson(res, 403, error('forbidden'));
+    const name = decodeURIComponent(segment);
+    lookups.push(name);
+    if (await applyFault(() => standIn.fault, req, res)) return;
+    const pk = users.get(name);
+    if (pk === undefined) return sendJson(res, 404, error('user_not_found'));
+    sendJson(res, 200, { name, pk });
+  });
+  return Object.assign(standIn, {
+    url: `${server.url}services/user-lookup/`,
+    close: () => server.close(),
+  });
 }
 
 /** The body the hub's hook sends for `user`'s default server. */
