@@ -1,15 +1,9 @@
 import { UpstreamError } from '@pchub/lookup-cache';
-import { createTestCa } from '@pchub/test-support';
+import { APIM, createTestCa } from '@pchub/test-support';
 import type { TestCa } from '@pchub/test-support';
 import { startManagedIdentityStandIn, trustTestCa } from '@pchub/test-support';
 import type { ArmStandIn, ManagedIdentityStandIn } from '@pchub/test-support';
-import {
-  defaultCredentialReader,
-  RG,
-  SERVICE,
-  SUBSCRIPTION,
-  startTestArm,
-} from './testing/arm-fixture';
+import { defaultCredentialReader, startTestArm } from './testing/arm-fixture';
 
 const KEYS = { primaryKey: 'pk-4f1d9e0c2b7a4e55', secondaryKey: 'sk-8a2c6e1f0d3b4c77' };
 
@@ -71,7 +65,7 @@ describe('ApimKeyReader against ARM and a managed-identity endpoint', () => {
       const request = standIn.server.requests.at(-1);
       expect(request?.path).toMatch(
         new RegExp(
-          `^/subscriptions/${SUBSCRIPTION}/resourceGroups/${RG}/providers/Microsoft.ApiManagement/service/${SERVICE}/subscriptions/42-planetarycomputer/listSecrets\\?api-version=`,
+          `^/subscriptions/${APIM.subscriptionId}/resourceGroups/${APIM.resourceGroup}/providers/Microsoft.ApiManagement/service/${APIM.serviceName}/subscriptions/42-planetarycomputer/listSecrets\\?api-version=`,
         ),
       );
     } finally {

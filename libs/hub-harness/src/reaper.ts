@@ -32,17 +32,19 @@ export function findMarked(matches: (value: string) => boolean): number[] {
   return found;
 }
 
-// environ is NUL-separated; unreadable or vanished processes simply do not match.
+// Unreadable or vanished processes simply do not match.
 function markerOf(pid: number): string | undefined {
-  let environ: string;
   try {
-    environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
+    return environOf(pid)[markerName];
   } catch {
     return undefined;
   }
-  const prefix = `${markerName}=`;
-  const entry = environ.split('\0').find((item) => item.startsWith(prefix));
-  return entry?.slice(prefix.length);
+}
+
+/** The environment of a live process, from /proc (NUL-separated NAME=value). */
+export function environOf(pid: number): Record<string, string> {
+  const entries = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').filter(Boolean);
+  return Object.fromEntries(entries.map((entry) => entry.split(/=(.*)/s).slice(0, 2)));
 }
 
 /** SIGTERM, then SIGKILL whatever is still alive after graceMs. */

@@ -6,7 +6,7 @@ import type { RunningProcess } from '@pchub/test-support';
 import { startHubProcess } from './processes';
 import { endProcesses, findMarked } from './reaper';
 import * as servers from './servers';
-import type { HubOptions, HubVersion, RunningHub } from './types';
+import type { HubOptions, HubVersion } from './types';
 import { answers, tail, waitFor } from '@pchub/test-support';
 
 export interface HubParts {
@@ -21,9 +21,12 @@ export interface HubParts {
   echo: boolean;
 }
 
-export class TestHub implements RunningHub {
+/** A running test hub; startHub() resolves with one. */
+export class RunningHub {
   readonly version: HubVersion;
+  /** Public URL through configurable-http-proxy, e.g. http://127.0.0.1:PORT/ */
   readonly url: string;
+  /** http://127.0.0.1:PORT/hub/api, through the proxy too. */
   readonly apiUrl: string;
   readonly adminToken: string;
   private readonly sidecars: RunningProcess[] = [];

@@ -1,6 +1,5 @@
 // The spawn chain in a test hub: the managed services user-lookup and spawn-webhook pointed at
 // the stand-ins of their upstreams, the chart's hook wiring, and what a stopped webhook looks like.
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { join } from 'node:path';
@@ -82,15 +81,4 @@ export async function startBlackHole(): Promise<{ url: string; close(): Promise<
 /** A URL where nothing listens: a stopped webhook. */
 export async function stoppedWebhookUrl(): Promise<string> {
   return `http://127.0.0.1:${await freePort()}/services/spawn-webhook/`;
-}
-
-/** The environment of a live process, from /proc. */
-export function environOf(pid: number): Record<string, string> {
-  const entries = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
-  return Object.fromEntries(
-    entries.map((entry) => [
-      entry.slice(0, entry.indexOf('=')),
-      entry.slice(entry.indexOf('=') + 1),
-    ]),
-  );
 }

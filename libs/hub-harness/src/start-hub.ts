@@ -14,9 +14,9 @@ import {
   newMarker,
   reapOrphans,
 } from './reaper';
-import { TestHub } from './running-hub';
+import { RunningHub } from './running-hub';
 import { startLightServer, startProxy } from './processes';
-import type { HubOptions, RunningHub } from './types';
+import type { HubOptions } from './types';
 
 export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   const version = resolveVersion(options);
@@ -37,7 +37,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   );
   const spawner = options.spawner ?? 'light';
 
-  let hub: TestHub | undefined;
+  let hub: RunningHub | undefined;
   const started: RunningProcess[] = [];
   try {
     const proxy = await startProxy({
@@ -63,7 +63,7 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       serviceTokens,
       lightServer: light ? { url: `http://127.0.0.1:${lightPort}`, pid: light.pid } : null,
     });
-    hub = new TestHub({
+    hub = new RunningHub({
       version,
       options,
       spec,

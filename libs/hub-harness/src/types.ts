@@ -42,27 +42,3 @@ export interface HubOptions {
   /** Python run at the end of the hub config, with `c` in scope. */
   extraConfig?: string;
 }
-
-export interface RunningHub {
-  readonly version: HubVersion;
-  /** Public URL through configurable-http-proxy, e.g. http://127.0.0.1:PORT/ */
-  readonly url: string;
-  /** http://127.0.0.1:PORT/hub/api (through the proxy, same port as url). */
-  readonly apiUrl: string;
-  readonly adminToken: string;
-  api(path: string, init?: RequestInit & { token?: string }): Promise<Response>;
-  createUsers(names: string[]): Promise<void>;
-  createToken(user: string, scopes?: string[]): Promise<string>;
-  startServer(
-    user: string,
-    serverName?: string,
-    userOptions?: Record<string, unknown>,
-  ): Promise<Response>;
-  stopServer(user: string, serverName?: string): Promise<void>;
-  serverPid(user: string, serverName?: string): Promise<number>;
-  serviceUrl(name: string): string;
-  serviceToken(name: string): string;
-  hubLog(): string;
-  restart(): Promise<void>;
-  stop(): Promise<void>;
-}

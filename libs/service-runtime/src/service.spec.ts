@@ -1,6 +1,6 @@
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import express from 'express';
+import { freePort } from '@pchub/test-support';
 import { loadConfig, serviceEnv } from './config';
 import { ServiceError } from './errors';
 import { createService, type Service } from './service';
@@ -173,14 +173,6 @@ describe('a service under /', () => {
 });
 
 describe('listening', () => {
-  async function freePort(): Promise<number> {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as { port: number };
-    await new Promise((resolve) => probe.close(resolve));
-    return port;
-  }
-
   it('listens where JUPYTERHUB_SERVICE_URL says, over HOST/PORT', async () => {
     const port = await freePort();
     const { service } = start({

@@ -137,25 +137,15 @@ function renderPage(users: ListedUser[], offset: number, limit: number, url: URL
   });
 }
 
+// The fields of JupyterHub 5's server model that the monitor reads.
 function userModel(user: ListedUser) {
-  const servers = Object.fromEntries(
-    user.servers.map((server) => [
-      server.name,
-      {
-        name: server.name,
-        full_name: `${user.name}/${server.name}`,
-        last_activity: server.started,
-        started: server.started,
-        pending: null,
-        ready: true,
-        stopped: false,
-        url: `/user/${user.name}/${server.name}`,
-        user_options: server.profile === undefined ? {} : { profile: server.profile },
-        progress_url: `/hub/api/users/${user.name}/servers/${server.name}/progress`,
-      },
-    ]),
-  );
-  return { kind: 'user', name: user.name, servers };
+  const servers = user.servers.map(({ name, started, profile }) => {
+    const options = profile === undefined ? {} : { profile };
+    const url = `/user/${user.name}/${name}`;
+    const model = { name, started, last_activity: started, pending: null, ready: true, url };
+    return [name, { ...model, stopped: false, user_options: options }];
+  });
+  return { kind: 'user', name: user.name, servers: Object.fromEntries(servers) };
 }
 
 const PROFILES = ['cpu-small', 'cpu-large', 'gpu-pytorch', 'gpu-tensorflow'];

@@ -1,4 +1,4 @@
-export { createTestCa, ENTRA_HOSTNAME } from './test-ca';
+export { createTestCa, ENTRA_HOSTNAME, trustTestCa } from './test-ca';
 export type { TestCa } from './test-ca';
 export { startHttpServer, startHttpsServer } from './http-servers';
 export type { RecordedRequest, TestHandler, TestServer } from './http-servers';
@@ -22,8 +22,8 @@ export type { IdentityKind, SpawnUpstreams } from './spawn-upstreams';
 export type { Envelope, IngestionStandIn } from './ingestion-stand-in';
 // Stand-ins of the Azure upstreams: Resource Manager (APIM listSecrets) and the token endpoints
 // DefaultAzureCredential uses (App Service managed identity; Entra ID for workload identity).
-export { startArmStandIn } from './azure/arm-stand-in';
-export type { ApimKeys, ArmStandIn, ArmStandInOptions } from './azure/arm-stand-in';
+export { APIM, startArmStandIn } from './azure/arm-stand-in';
+export type { ApimKeys, ArmStandIn } from './azure/arm-stand-in';
 export {
   ENTRA_AUTHORITY_HOST,
   startEntraTokenStandIn,
@@ -34,9 +34,6 @@ export type {
   ManagedIdentityStandIn,
   TokenEndpoint,
 } from './azure/identity-stand-ins';
-export { startConnectProxy } from './azure/connect-proxy';
-export type { ConnectProxy } from './azure/connect-proxy';
-export { trustTestCa } from './azure/trust-test-ca';
 export { pcIdNameOf, startPcIdStandIn } from './pc-id-stand-in';
 export type { PcIdStandIn } from './pc-id-stand-in';
 export {

@@ -1,6 +1,6 @@
 // The upstreams of the spawn chain beyond the hub: pc-id (user-lookup's), and Resource Manager
 // over HTTPS with the token endpoint the webhook's DefaultAzureCredential uses (the webhook's).
-import { startArmStandIn } from './azure/arm-stand-in';
+import { APIM, startArmStandIn } from './azure/arm-stand-in';
 import type { ArmStandIn } from './azure/arm-stand-in';
 import { startEntraTokenStandIn, startManagedIdentityStandIn } from './azure/identity-stand-ins';
 import type { EntraTokenStandIn, ManagedIdentityStandIn } from './azure/identity-stand-ins';
@@ -31,8 +31,6 @@ export interface SpawnUpstreams<K extends IdentityKind = 'managed-identity'> {
   close(): Promise<void>;
 }
 
-const SUBSCRIPTION_ID = '3d8e1f5a-9c2b-4a7e-b061-5f4c2e8d7a19';
-
 export async function startSpawnUpstreams<K extends IdentityKind = 'managed-identity'>(
   kind?: K,
 ): Promise<SpawnUpstreams<K>> {
@@ -40,13 +38,7 @@ export async function startSpawnUpstreams<K extends IdentityKind = 'managed-iden
   const identity = (await (kind === 'workload-identity'
     ? startEntraTokenStandIn(ca)
     : startManagedIdentityStandIn())) as IdentityOf<K>;
-  const arm = await startArmStandIn({
-    ca,
-    subscriptionId: SUBSCRIPTION_ID,
-    resourceGroup: 'pc-manual-resources',
-    serviceName: 'planetarycomputer',
-    acceptsToken: (token) => identity.issued(token),
-  });
+  const arm = await startArmStandIn(ca, (token) => identity.issued(token));
   const pcId = await startPcIdStandIn();
   const keys: string[] = [];
   let lastPk = 700;
@@ -65,7 +57,7 @@ export async function startSpawnUpstreams<K extends IdentityKind = 'managed-iden
     arm,
     identity,
     azureEnv: {
-      AZURE_SUBSCRIPTION_ID: SUBSCRIPTION_ID,
+      AZURE_SUBSCRIPTION_ID: APIM.subscriptionId,
       ARM_ENDPOINT: arm.url,
       // Node reads it at start: the webhook trusts the test CA as it would Azure's.
       NODE_EXTRA_CA_CERTS: ca.caCertPath,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from 'selfsigned';
@@ -63,4 +64,12 @@ export async function createTestCa(): Promise<TestCa> {
     keyPem: server.private,
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * Makes this process trust the test CA, as NODE_EXTRA_CA_CERTS does for a child process
+ * (that variable is read only at start-up, too late for in-process tests).
+ */
+export function trustTestCa(ca: TestCa): void {
+  setDefaultCACertificates([...getCACertificates('default'), ca.caPem]);
 }

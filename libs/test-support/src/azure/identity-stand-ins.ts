@@ -1,7 +1,10 @@
 // The token endpoints DefaultAzureCredential uses, so tests run the real credential chain:
 // App Service's managed-identity endpoint and Entra ID's token endpoint for workload identity.
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { connect } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +14,6 @@ import { startHttpServer, startHttpsServer } from '../http-servers';
 import type { TestHandler, TestServer } from '../http-servers';
 import { ENTRA_HOSTNAME } from '../test-ca';
 import type { TestCa } from '../test-ca';
-import { startConnectProxy } from './connect-proxy';
 
 /** What both endpoints have: the tokens they issue, checked by the ARM stand-in. */
 export interface TokenEndpoint<Env = Record<string, string>> {
@@ -134,7 +136,7 @@ export async function startEntraTokenStandIn(ca: TestCa): Promise<EntraTokenStan
     (handler) => startHttpsServer(ca, handler),
     (url, form, res) => {
       const failed = refusalOf(url.pathname, form, { tenant, clientId, federatedToken });
-      if (failed) return void sendRefusal(res, 400, ...failed);
+      if (failed) return void sendRefusal(res, 400, failed);
       return form.get('scope') ?? '';
     },
     (token) => ({
@@ -147,10 +149,10 @@ export async function startEntraTokenStandIn(ca: TestCa): Promise<EntraTokenStan
     // outages are temporary, the rest not.
     (res, status, headers) =>
       status === 429 || status >= 500
-        ? sendRefusal(res, status, 'temporarily_unavailable', 50196, 'Try again later.', headers)
-        : sendRefusal(res, status, 'invalid_client', 7000215, 'The client was refused.', headers),
+        ? sendRefusal(res, status, 'temporarily_unavailable 50196 Try again later.', headers)
+        : sendRefusal(res, status, 'invalid_client 7000215 The client was refused.', headers),
   );
-  const proxy = await startConnectProxy({ [`${ENTRA_HOSTNAME}:443`]: endpoint.server.port });
+  const proxy = await startConnectProxy(`${ENTRA_HOSTNAME}:443`, endpoint.server.port);
   const dir = mkdtempSync(join(tmpdir(), 'pchub-entra-'));
   writeFileSync(join(dir, 'azure-identity-token'), federatedToken);
   return Object.assign(endpoint, {
@@ -174,75 +176,84 @@ export async function startEntraTokenStandIn(ca: TestCa): Promise<EntraTokenStan
 
 export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
-type Refusal = [error: string, code: number, description: string];
-
 /**
  * Checks a client-credentials request with a federated assertion as Entra ID does, so a client
- * that drifts from the protocol fails here as it would there; the first problem wins.
+ * that drifts from the protocol fails here as it would there. The first problem wins, as
+ * `error code description`.
  */
-function refusalOf(
-  path: string,
-  form: URLSearchParams,
-  expected: { tenant: string; clientId: string; federatedToken: string },
-): Refusal | undefined {
-  const checks: [boolean, ...Refusal][] = [
-    [
-      path !== `/${expected.tenant}/oauth2/v2.0/token`,
-      'invalid_request',
-      90002,
-      'Tenant not found.',
-    ],
-    [
-      form.get('grant_type') !== 'client_credentials',
-      'unsupported_grant_type',
-      70003,
-      'Unsupported grant type.',
-    ],
-    [
-      form.get('client_id') !== expected.clientId,
-      'unauthorized_client',
-      700016,
-      'Application not found in the directory.',
-    ],
-    [
-      form.get('client_assertion_type') !== JWT_BEARER,
-      'invalid_request',
-      900144,
-      `client_assertion_type must be '${JWT_BEARER}'.`,
-    ],
-    [
-      form.get('client_assertion') !== expected.federatedToken,
-      'invalid_client',
-      700213,
-      'No matching federated identity record found.',
-    ],
-    [
-      !/^\S+\/\.default$/.test(form.get('scope') ?? ''),
-      'invalid_scope',
-      1002012,
-      'Client credential flows need a /.default scope.',
-    ],
+function refusalOf(path: string, form: URLSearchParams, expected: Record<string, string>) {
+  const field = (name: string) => form.get(name);
+  const checks: [failed: boolean, refusal: string][] = [
+    [path !== `/${expected['tenant']}/oauth2/v2.0/token`, 'invalid_request 90002 No such tenant.'],
+    [field('grant_type') !== 'client_credentials', 'unsupported_grant_type 70003 Wrong grant.'],
+    [field('client_id') !== expected['clientId'], 'unauthorized_client 700016 No such app.'],
+    [field('client_assertion_type') !== JWT_BEARER, 'invalid_request 900144 Wrong assertion type.'],
+    [field('client_assertion') !== expected['federatedToken'], 'invalid_client 700213 No match.'],
+    [!/^\S+\/\.default$/.test(field('scope') ?? ''), 'invalid_scope 1002012 Needs /.default.'],
   ];
-  const found = checks.find(([failed]) => failed);
-  return found && [found[1], found[2], found[3]];
+  return checks.find(([failed]) => failed)?.[1];
 }
 
 /** Writes Entra ID's OAuth error body (MSAL reads error, error_codes and error_description). */
 function sendRefusal(
   res: ServerResponse,
   status: number,
-  error: string,
-  code: number,
-  description: string,
+  refusal: string,
   headers: Record<string, string> = {},
 ): void {
+  const [error, code, ...description] = refusal.split(' ');
   const trace = `Trace ID: ${randomUUID()} Timestamp: ${new Date().toISOString()}`;
   const body = {
     error,
-    error_description: `AADSTS${code}: ${description} ${trace}`,
-    error_codes: [code],
+    error_description: `AADSTS${code}: ${description.join(' ')} ${trace}`,
+    error_codes: [Number(code)],
   };
   sendJson(res, status, body, headers);
+}
+
+// An egress proxy on loopback (HTTP CONNECT) tunnelling `authority` to a local port: a client
+// given HTTPS_PROXY reaches the stand-in under the real name (URL, TLS name and Host stay the
+// real ones, nothing resolves in DNS). Other targets, the internet, are refused, as are plain
+// requests (a client sending http:// out).
+async function startConnectProxy(authority: string, port: number) {
+  const targets: string[] = [];
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    return socket;
+  };
+  const server = createServer((req, res) => {
+    targets.push(`${req.method} ${req.url}`);
+    res.writeHead(405).end();
+  });
+  server.on('connection', track);
+  server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    targets.push(req.url ?? '');
+    if (req.url !== authority)
+      return void client.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n');
+    const upstream = track(
+      connect(port, '127.0.0.1', () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client).pipe(upstream);
+      }),
+    );
+    // Either side failing ends the other, so the client sees a reset rather than a hang.
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    targets,
+    // Tunnels are raw sockets the HTTP server no longer tracks: end them by hand.
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        sockets.forEach((socket) => socket.destroy());
+      }),
+  };
 }
 
 // Shaped like a projected service-account token (header.claims.signature), as the kubelet writes it.
