@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { appBundle } from './paths';
 import { markerName } from './reaper';
-import type { HubOptions, RoleSpec, ServiceSpec } from './types';
+import type { HubOptions, ServiceSpec } from './types';
 
 export const adminServiceName = 'test-driver';
 
@@ -36,26 +36,6 @@ export interface Ports {
   services: number[];
 }
 
-export interface HubSpec {
-  ip: string;
-  public_port: number;
-  proxy_api_port: number;
-  hub_port: number;
-  data_dir: string;
-  db_url: string;
-  cookie_secret_hex: string;
-  admin_service: { name: string; api_token: string; scopes: string[] };
-  services: PythonService[];
-  roles: RoleSpec[];
-  spawner: 'light' | 'local-process';
-  light_server: { url: string; pid: number } | null;
-  singleuser_cmd: string;
-  home_root: string;
-  marker: { name: string; value: string };
-  pre_spawn_hook_file: string | null;
-  extra_config: string | null;
-}
-
 interface PythonService {
   name: string;
   api_token: string;
@@ -79,7 +59,10 @@ export interface SpecInput {
   lightServer: { url: string; pid: number } | null;
 }
 
-export function buildHubSpec(input: SpecInput): HubSpec {
+/** What varies per test hub, as jupyterhub_config.py reads it (snake_case keys). */
+export type HubSpec = ReturnType<typeof buildHubSpec>;
+
+export function buildHubSpec(input: SpecInput) {
   const { options, ports, dataDir } = input;
   return {
     ip: '127.0.0.1',

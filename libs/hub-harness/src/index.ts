@@ -2,14 +2,7 @@ export { startHub } from './start-hub';
 export { forEachLimit } from './concurrency';
 export type { AppName, HubOptions, HubVersion, RoleSpec, ServiceSpec } from './types';
 export type { RunningHub } from './running-hub';
-export {
-  chartStyleHookConfig,
-  HOOK_FILE,
-  KEY_VARIABLE,
-  spawnServices,
-  startBlackHole,
-  stoppedWebhookUrl,
-} from './spawn-chain';
+export { chartStyleHookConfig, HOOK_FILE, KEY_VARIABLE, spawnServices } from './spawn-chain';
 export { environOf, findMarked } from './reaper';
 export { repoRoot } from './paths';
 export { portInUse } from './ports';

@@ -14,12 +14,21 @@ export const proxyScript = join(
   'node_modules/configurable-http-proxy/bin/configurable-http-proxy',
 );
 
-/** bin/ of the venv holding the requested JupyterHub; fails early when setup-tools has not run. */
-export function venvBin(version: HubVersion, venvDir?: string): string {
-  if (venvDir !== undefined) return join(venvDir, 'bin');
-  const bin = join(repoRoot, '.tools', `hub-${version}`, 'bin');
+const versions: readonly string[] = ['5.5', '6.1'];
+
+/** The JupyterHub version asked for (default: E2E_HUB_VERSION, else 5.5). */
+export function resolveVersion(version = process.env['E2E_HUB_VERSION'] ?? '5.5'): HubVersion {
+  if (versions.includes(version)) return version as HubVersion;
+  throw new TypeError(
+    `hub version must be one of ${versions.join(', ')}, got ${JSON.stringify(version)}`,
+  );
+}
+
+/** bin/ of the venv holding JupyterHub; fails early when setup-tools has not run. */
+export function venvBin(version: HubVersion, venvDir = join(repoRoot, '.tools', `hub-${version}`)) {
+  const bin = join(venvDir, 'bin');
   if (!existsSync(join(bin, 'jupyterhub'))) {
-    throw new Error(`JupyterHub ${version} venv missing at ${bin}: run scripts/setup-tools.sh`);
+    throw new Error(`JupyterHub venv missing at ${bin}: run scripts/setup-tools.sh`);
   }
   return bin;
 }

@@ -1,9 +1,6 @@
 // The spawn chain in a test hub: the managed services user-lookup and spawn-webhook pointed at
-// the stand-ins of their upstreams, the chart's hook wiring, and what a stopped webhook looks like.
-import { createServer } from 'node:net';
-import type { Server, Socket } from 'node:net';
+// the stand-ins of their upstreams, and the chart's hook wiring.
 import { join } from 'node:path';
-import { freePort } from '@pchub/test-support';
 import type { IdentityKind, SpawnUpstreams } from '@pchub/test-support';
 import { repoRoot } from './paths';
 import type { ServiceSpec } from './types';
@@ -56,29 +53,4 @@ sys.modules[_spec.name] = _module
 _spec.loader.exec_module(_module)
 c.Spawner.pre_spawn_hook = _module.pre_spawn_hook
 `;
-}
-
-/** A TCP server that accepts connections and never answers: a webhook that hangs. */
-export async function startBlackHole(): Promise<{ url: string; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => undefined);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  return {
-    url: `http://127.0.0.1:${port}/services/spawn-webhook/`,
-    close: () =>
-      new Promise((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-/** A URL where nothing listens: a stopped webhook. */
-export async function stoppedWebhookUrl(): Promise<string> {
-  return `http://127.0.0.1:${await freePort()}/services/spawn-webhook/`;
 }

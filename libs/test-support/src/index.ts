@@ -1,27 +1,8 @@
-export { createTestCa, ENTRA_HOSTNAME, trustTestCa } from './test-ca';
-export type { TestCa } from './test-ca';
-export { startHttpServer, startHttpsServer } from './http-servers';
-export type { RecordedRequest, TestHandler, TestServer } from './http-servers';
-export { freePort } from './free-port';
-export { configErrorOutput, ExitedBeforeHealthy, startApp, startNodeScript } from './start-app';
-export type { AppName, AppProcess, StartAppOptions } from './start-app';
-export { bundle, spawnProcess } from './processes';
-export type { ExitStatus, RunningProcess, SpawnOptions } from './processes';
-export { expectNoSecrets } from './no-secrets';
-export { answers, FatalWaitError, sleep, tail, waitFor } from './wait';
-export type { WaitOptions } from './wait';
-// The shared fault model and the stand-ins of our upstreams, one each.
-export { applyFault, NO_FAULT, sendJson } from './faults';
-export type { Fault, FaultRule } from './faults';
+// Tests only (type:test). One stand-in per upstream, all sharing one fault model:
 export { CALLER_TOKENS, CALLERS, population, startHubStandIn } from './hub-stand-in';
-export type { HubStandIn, ListedServer, ListedUser, TokenOwner } from './hub-stand-in';
-export { startIngestionStandIn } from './ingestion-stand-in';
-export { startSpawnUpstreams } from './spawn-upstreams';
-export { parseSamples, seriesOf } from './prometheus-text';
-export type { IdentityKind, SpawnUpstreams } from './spawn-upstreams';
-export type { Envelope, IngestionStandIn } from './ingestion-stand-in';
-// Stand-ins of the Azure upstreams: Resource Manager (APIM listSecrets) and the token endpoints
-// DefaultAzureCredential uses (App Service managed identity; Entra ID for workload identity).
+export type { HubStandIn, TokenOwner } from './hub-stand-in';
+export { pcIdNameOf, startPcIdStandIn, startUserLookupStandIn } from './directory-stand-ins';
+export type { DirectoryStandIn, PcIdStandIn } from './directory-stand-ins';
 export { APIM, startArmStandIn } from './azure/arm-stand-in';
 export type { ApimKeys, ArmStandIn } from './azure/arm-stand-in';
 export {
@@ -29,19 +10,26 @@ export {
   startEntraTokenStandIn,
   startManagedIdentityStandIn,
 } from './azure/identity-stand-ins';
-export type {
-  EntraTokenStandIn,
-  ManagedIdentityStandIn,
-  TokenEndpoint,
-} from './azure/identity-stand-ins';
-export { pcIdNameOf, startPcIdStandIn } from './pc-id-stand-in';
-export type { PcIdStandIn } from './pc-id-stand-in';
-export {
-  markdownTable,
-  referenceProblems,
-  readmeConfigurationProblems,
-  referenceRows,
-  schemaDefaults,
-} from './config-reference';
-export type { MarkdownTable, ReferenceRow } from './config-reference';
+export type { EntraTokenStandIn, ManagedIdentityStandIn } from './azure/identity-stand-ins';
+export { startIngestionStandIn } from './ingestion-stand-in';
+export type { Envelope, IngestionStandIn } from './ingestion-stand-in';
+export { startSpawnUpstreams } from './spawn-upstreams';
+export type { IdentityKind, SpawnUpstreams } from './spawn-upstreams';
+export { NO_FAULT, sendJson } from './faults';
+export type { Fault } from './faults';
+// What they run on, and the processes under test:
+export { createTestCa, ENTRA_HOSTNAME, trustTestCa } from './test-ca';
+export type { TestCa } from './test-ca';
+export { startHttpServer } from './http-servers';
+export type { TestServer } from './http-servers';
+export { freePort } from './free-port';
+export { configErrorOutput, startApp } from './start-app';
+export type { AppName, AppProcess } from './start-app';
+export { bundle, spawnProcess } from './processes';
+export type { ExitStatus, RunningProcess, SpawnOptions } from './processes';
+export { answers, FatalWaitError, sleep, tail, waitFor } from './wait';
+// Checks on what the tests see:
+export { expectNoSecrets } from './no-secrets';
+export { parseSamples, seriesOf } from './prometheus-text';
+export { markdownTable, readmeConfigurationProblems, referenceRows } from './config-reference';
 export { workspaceRoot } from './workspace-root';

@@ -4,8 +4,8 @@ import { APIM, startArmStandIn } from './azure/arm-stand-in';
 import type { ArmStandIn } from './azure/arm-stand-in';
 import { startEntraTokenStandIn, startManagedIdentityStandIn } from './azure/identity-stand-ins';
 import type { EntraTokenStandIn, ManagedIdentityStandIn } from './azure/identity-stand-ins';
-import { startPcIdStandIn } from './pc-id-stand-in';
-import type { PcIdStandIn } from './pc-id-stand-in';
+import { startPcIdStandIn } from './directory-stand-ins';
+import type { PcIdStandIn } from './directory-stand-ins';
 import { createTestCa } from './test-ca';
 import type { TestCa } from './test-ca';
 

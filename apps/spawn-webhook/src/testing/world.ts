@@ -1,18 +1,15 @@
 import {
-  applyFault,
   CALLER_TOKENS,
   CALLERS,
-  NO_FAULT,
-  sendJson,
   startApp,
-  startHttpServer,
   startHubStandIn,
   startSpawnUpstreams,
+  startUserLookupStandIn,
 } from '@pchub/test-support';
 import type {
   AppProcess,
+  DirectoryStandIn,
   ExitStatus,
-  FaultRule,
   HubStandIn,
   IdentityKind,
   SpawnUpstreams,
@@ -27,7 +24,7 @@ export interface World<K extends IdentityKind = 'managed-identity'> extends Omit
 > {
   webhook: AppProcess;
   hub: HubStandIn;
-  userLookup: UserLookupStandIn;
+  userLookup: DirectoryStandIn;
   /** Adds a hub user with a pc-id account and (unless `withSubscription` is false) APIM keys. */
   addUser(name: string, pk: number, withSubscription?: boolean): { primaryKey: string };
   /** POSTs `body` to the spawn route, as the hook does (with its token unless told otherwise). */
@@ -49,7 +46,7 @@ export async function startWorld<K extends IdentityKind = 'managed-identity'>(
 ): Promise<World<K>> {
   const upstreams = await startSpawnUpstreams(identity);
   const hub = await startHubStandIn();
-  const userLookup = await startUserLookupStandIn();
+  const userLookup = await startUserLookupStandIn(CALLERS.webhook.token);
   const webhook = await startApp('spawn-webhook', {
     JUPYTERHUB_API_URL: hub.apiUrl,
     JUPYTERHUB_API_TOKEN: CALLERS.webhook.token,
@@ -64,7 +61,7 @@ export async function startWorld<K extends IdentityKind = 'managed-identity'>(
     hub,
     userLookup,
     addUser(name, pk, withSubscription = true) {
-      userLookup.users.set(name, pk);
+      userLookup.accounts.set(name, pk);
       return { primaryKey: withSubscription ? upstreams.subscribe(pk) : '' };
     },
     secrets: () => [...CALLER_TOKENS, ...upstreams.secrets()],
@@ -76,42 +73,6 @@ export async function startWorld<K extends IdentityKind = 'managed-identity'>(
       return exit;
     },
   };
-}
-
-/** user-lookup as the webhook calls it (GET api/v1/users/{name}, docs/contracts.md#user-lookup-routes). */
-export interface UserLookupStandIn {
-  /** USER_LOOKUP_URL, with the service prefix. */
-  readonly url: string;
-  fault: FaultRule;
-  /** pc-id account numbers by hub username. */
-  readonly users: Map<string, number>;
-  /** Decoded names of the lookups that arrived, in order. */
-  readonly lookups: string[];
-  close(): Promise<void>;
-}
-
-// Only the webhook's token gets answers; a name without an account is 404 user_not_found.
-async function startUserLookupStandIn(): Promise<UserLookupStandIn> {
-  const users = new Map<string, number>();
-  const lookups: string[] = [];
-  const standIn = { fault: NO_FAULT as FaultRule, users, lookups };
-  const error = (code: string) => ({ error: { code, message: code } });
-  const server = await startHttpServer(async (req, res) => {
-    const segment = /^\/services\/user-lookup\/api\/v1\/users\/([^/]+)$/.exec(req.url ?? '')?.[1];
-    if (req.method !== 'GET' || !segment) return sendJson(res, 404, error('not_found'));
-    if (req.headers.authorization !== `token ${CALLERS.webhook.token}`)
-      return sendJson(res, 403, error('forbidden'));
-    const name = decodeURIComponent(segment);
-    lookups.push(name);
-    if (await applyFault(() => standIn.fault, req, res)) return;
-    const pk = users.get(name);
-    if (pk === undefined) return sendJson(res, 404, error('user_not_found'));
-    sendJson(res, 200, { name, pk });
-  });
-  return Object.assign(standIn, {
-    url: `${server.url}services/user-lookup/`,
-    close: () => server.close(),
-  });
 }
 
 /** The body the hub's hook sends for `user`'s default server. */
