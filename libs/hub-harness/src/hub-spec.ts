@@ -1,7 +1,7 @@
 // The JSON spec libs/hub-harness/hub/jupyterhub_config.py reads: everything that varies per test hub.
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { appBundle } from './paths';
+import { appBundle } from '@pchub/test-support';
 import { markerName } from './reaper';
 import type { HubOptions, ServiceSpec } from './types';
 
@@ -10,22 +10,9 @@ export const adminServiceName = 'test-driver';
 // The built-in admin role's scopes (JupyterHub 5.5 and 6.1 alike); admin:servers includes
 // admin:server_state, which serverPid reads. A role, not admin=True, as in production.
 const adminScopes = [
-  'admin-ui',
-  'admin:users',
-  'admin:servers',
-  'admin:services',
-  'tokens',
-  'admin:groups',
-  'list:services',
-  'read:services',
-  'read:hub',
-  'proxy',
-  'shutdown',
-  'access:services',
-  'access:servers',
-  'read:roles',
-  'read:metrics',
-  'shares',
+  ...['admin-ui', 'admin:users', 'admin:servers', 'admin:services', 'tokens', 'admin:groups'],
+  ...['list:services', 'read:services', 'read:hub', 'proxy', 'shutdown', 'access:services'],
+  ...['access:servers', 'read:roles', 'read:metrics', 'shares'],
 ];
 
 export interface Ports {

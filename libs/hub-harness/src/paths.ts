@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { workspaceRoot } from '@pchub/test-support';
-import type { AppName, HubVersion } from './types';
+import type { HubVersion } from './types';
 
 export const repoRoot = workspaceRoot();
 export const hubConfigDir = join(repoRoot, 'libs/hub-harness/hub');
@@ -31,13 +31,4 @@ export function venvBin(version: HubVersion, venvDir = join(repoRoot, '.tools', 
     throw new Error(`JupyterHub venv missing at ${bin}: run scripts/setup-tools.sh`);
   }
   return bin;
-}
-
-/** The production bundle a managed service runs; the e2e target builds it first. */
-export function appBundle(app: AppName): string {
-  const bundle = join(repoRoot, 'dist/apps', app, 'main.js');
-  if (!existsSync(bundle)) {
-    throw new Error(`${bundle} missing: run \`npx nx build ${app}\` (the e2e target does)`);
-  }
-  return bundle;
 }

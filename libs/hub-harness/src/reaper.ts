@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sleep } from '@pchub/test-support';
 
 export const markerName = 'PCHUB_E2E_RUN';
 
@@ -22,14 +23,13 @@ export function newMarker(): string {
 
 /** pids of live processes whose environment holds the marker (with a predicate on its value). */
 export function findMarked(matches: (value: string) => boolean): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid === process.pid) continue;
+  const pids = readdirSync('/proc')
+    .map(Number)
+    .filter((pid) => pid > 0 && pid !== process.pid);
+  return pids.filter((pid) => {
     const value = markerOf(pid);
-    if (value !== undefined && matches(value)) found.push(pid);
-  }
-  return found;
+    return value !== undefined && matches(value);
+  });
 }
 
 // Unreadable or vanished processes simply do not match.
@@ -51,9 +51,7 @@ export function environOf(pid: number): Record<string, string> {
 export async function endProcesses(pids: number[], graceMs = 5_000): Promise<void> {
   signalAll(pids, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (pids.some(isAlive) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  while (pids.some(isAlive) && Date.now() < deadline) await sleep(100);
   signalAll(pids.filter(isAlive), 'SIGKILL');
 }
 

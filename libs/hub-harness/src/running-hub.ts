@@ -65,17 +65,10 @@ export class RunningHub {
   // Ready for tests means reachable as a user reaches it: the API and every managed service via the proxy.
   private async waitReachable(): Promise<void> {
     const details = () => tail(this.hubLog());
-    await waitFor(() => answers(`${this.apiUrl}/`), {
-      timeoutMs: 30_000,
-      what: 'the hub API through the proxy',
-      details,
-    });
-    for (const service of this.parts.spec.services.filter((s) => s.command)) {
-      await waitFor(() => answers(`${this.serviceUrl(service.name)}health`), {
-        timeoutMs: 30_000,
-        what: `managed service ${service.name} (GET health through the proxy)`,
-        details,
-      });
+    const managed = this.parts.spec.services.filter((s) => s.command).map((s) => s.name);
+    const urls = [`${this.apiUrl}/`, ...managed.map((name) => `${this.serviceUrl(name)}health`)];
+    for (const url of urls) {
+      await waitFor(() => answers(url), { timeoutMs: 30_000, what: `GET ${url}`, details });
     }
   }
 
@@ -87,28 +80,23 @@ export class RunningHub {
     return fetch(`${this.apiUrl}${path.startsWith('/') ? '' : '/'}${path}`, { ...rest, headers });
   }
 
+  // POSTs `body` as the admin; anything but 201 Created fails, naming what was being done.
+  private async create(path: string, body: object, what: string): Promise<Response> {
+    const headers = { 'content-type': 'application/json' };
+    const response = await this.api(path, { method: 'POST', headers, body: JSON.stringify(body) });
+    if (response.status !== 201)
+      throw new Error(`${what}: ${response.status} ${await response.text()}`);
+    return response;
+  }
+
   async createUsers(names: string[]): Promise<void> {
-    const response = await this.api('/users', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ usernames: names }),
-    });
-    if (response.status !== 201) {
-      throw new Error(
-        `creating ${names.length} users: ${response.status} ${await response.text()}`,
-      );
-    }
+    await this.create('/users', { usernames: names }, `creating ${names.length} users`);
   }
 
   async createToken(user: string, scopes?: string[]): Promise<string> {
-    const response = await this.api(`/users/${encodeURIComponent(user)}/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ note: 'e2e', ...(scopes ? { scopes } : {}) }),
-    });
-    if (response.status !== 201) {
-      throw new Error(`creating a token for ${user}: ${response.status} ${await response.text()}`);
-    }
+    const path = `/users/${encodeURIComponent(user)}/tokens`;
+    const body = { note: 'e2e', ...(scopes ? { scopes } : {}) };
+    const response = await this.create(path, body, `creating a token for ${user}`);
     return ((await response.json()) as { token: string }).token;
   }
 

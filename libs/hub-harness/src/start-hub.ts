@@ -61,17 +61,8 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       serviceTokens,
       lightServer: light ? { url: `http://127.0.0.1:${lightPort}`, pid: light.pid } : null,
     });
-    hub = new RunningHub({
-      version,
-      options,
-      spec,
-      venvBin: bin,
-      dataDir,
-      marker,
-      proxyAuthToken,
-      serviceTokens,
-      echo,
-    });
+    const parts = { version, options, spec, venvBin: bin, dataDir, marker, proxyAuthToken };
+    hub = new RunningHub({ ...parts, serviceTokens, echo });
     for (const sidecar of started) hub.addSidecar(sidecar);
     await hub.start();
     return hub;
@@ -93,11 +84,7 @@ async function hubPorts(options: HubOptions): Promise<HubPorts> {
 }
 
 // A start that failed before the hub object existed still leaves processes and a temp dir.
-async function abandonStart(
-  started: RunningProcess[],
-  marker: string,
-  dataDir: string,
-): Promise<void> {
+async function abandonStart(started: RunningProcess[], marker: string, dataDir: string) {
   await Promise.all(started.map((process) => process.stop('SIGTERM', 2_000)));
   await endProcesses(findMarked((value) => value === marker));
   await rm(dataDir, { recursive: true, force: true });
@@ -105,10 +92,6 @@ async function abandonStart(
 
 // Managed services and the proxy run with process.execPath, and the apps need Node 24.
 function requireNode24(): void {
-  const major = Number(process.versions.node.split('.')[0]);
-  if (major !== 24) {
-    throw new Error(
-      `the e2e harness needs Node 24 (run it through npx), not ${process.versions.node}`,
-    );
-  }
+  const { node } = process.versions;
+  if (!node.startsWith('24.')) throw new Error(`the hub harness needs Node 24 (npx), not ${node}`);
 }

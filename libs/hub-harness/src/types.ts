@@ -1,7 +1,7 @@
-// The harness API the e2e tests code against (agreed in notes/common.md).
+// The options of startHub: the hub, its services and their roles.
+import type { AppName } from '@pchub/test-support';
 
 export type HubVersion = '5.5' | '6.1';
-export type AppName = 'usage-monitor' | 'spawn-webhook' | 'user-lookup';
 
 export interface ServiceSpec {
   name: string;

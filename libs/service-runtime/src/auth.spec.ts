@@ -3,9 +3,8 @@ import { HubClient } from '@pchub/hub-client';
 import { callerOf, createHubAuth } from './auth';
 import { loadConfig, serviceEnv } from './config';
 import { createService, type Service } from './service';
-import { CALLERS, startHubStandIn } from '@pchub/test-support';
+import { CALLERS, fetchJson, startHubStandIn } from '@pchub/test-support';
 import type { HubStandIn } from '@pchub/test-support';
-import { createClient } from './testing/http';
 import { captureLogs, type CapturedLogs } from './testing/log-capture';
 
 const LOOKUP = 'custom:pc-id-users:read';
@@ -64,11 +63,8 @@ async function tearDown(setup: Setup) {
   await setup.hub.close();
 }
 
-const http = createClient();
-afterAll(() => http.close());
-
 function get(url: string, authorization?: string) {
-  return http.call(url, authorization === undefined ? {} : { headers: { authorization } });
+  return fetchJson(url, authorization === undefined ? {} : { headers: { authorization } });
 }
 
 describe('requireScope / requireCaller', () => {

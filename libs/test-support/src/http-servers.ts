@@ -98,3 +98,11 @@ function closeServer(server: Server): Promise<void> {
     server.closeAllConnections();
   });
 }
+
+/** A fetch whose answer is read whole: status, headers, and the body as JSON (when there is one). */
+export async function fetchJson(url: string, init: RequestInit = {}) {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  const body: unknown = text ? JSON.parse(text) : undefined;
+  return { status: res.status, headers: Object.fromEntries(res.headers), body };
+}

@@ -13,17 +13,10 @@ export interface TokenOwner {
   scopes: string[];
 }
 
-/** A server as GET /hub/api/users lists it. */
-export interface ListedServer {
-  name: string;
-  profile?: string;
-  /** As the hub writes it, e.g. 2024-05-01T10:00:00.123456Z */
-  started: string | null;
-}
-
+/** A user as GET /hub/api/users lists it; `started` as the hub writes it (…T10:00:00.123456Z). */
 export interface ListedUser {
   name: string;
-  servers: ListedServer[];
+  servers: { name: string; profile?: string; started: string | null }[];
 }
 
 export interface HubStandIn {
@@ -157,7 +150,7 @@ const PROFILES = ['cpu-small', 'cpu-large', 'gpu-pytorch', 'gpu-tensorflow'];
 export function population(count: number, started = '2024-05-01T10:00:00.123456Z'): ListedUser[] {
   return Array.from({ length: count }, (_, i) => {
     const profile = i % 5 === 4 ? {} : { profile: PROFILES[i % PROFILES.length] };
-    const servers: ListedServer[] = [{ name: '', started, ...profile }];
+    const servers: ListedUser['servers'] = [{ name: '', started, ...profile }];
     if (i % 10 === 0) servers.push({ name: 'dask', started, profile: 'gpu-pytorch' });
     return { name: `user-${String(i).padStart(6, '0')}@example.org`, servers };
   });

@@ -20,10 +20,10 @@ export type { Fault } from './faults';
 // What they run on, and the processes under test:
 export { createTestCa, ENTRA_HOSTNAME, trustTestCa } from './test-ca';
 export type { TestCa } from './test-ca';
-export { startHttpServer } from './http-servers';
+export { fetchJson, startHttpServer } from './http-servers';
 export type { TestServer } from './http-servers';
 export { freePort } from './free-port';
-export { configErrorOutput, startApp } from './start-app';
+export { appBundle, configErrorOutput, startApp } from './start-app';
 export type { AppName, AppProcess } from './start-app';
 export { bundle, spawnProcess } from './processes';
 export type { ExitStatus, RunningProcess, SpawnOptions } from './processes';

@@ -53,7 +53,7 @@ describe('startNodeScript (the engine of startApp)', () => {
   it('rejects with the last problem when it never gets healthy', async () => {
     await expect(
       startNodeScript(fixture, { FAKE_UNHEALTHY_POLLS: '1000' }, { readyTimeoutMs: 500 }),
-    ).rejects.toThrow(/not healthy at .*health after 500 ms \(status 503\)/);
+    ).rejects.toThrow(/after 500 ms waiting for .* healthy at .*health \(last error: status 503\)/);
   });
 
   it('stop() sends SIGTERM and resolves with the exit status, once and for all', async () => {

@@ -23,9 +23,14 @@ export interface StartAppOptions {
  * environment, and resolves once GET <url>health answers 200.
  */
 export function startApp(app: AppName, env: Record<string, string>): Promise<AppProcess> {
-  const main = join(workspaceRoot(), 'dist', 'apps', app, 'main.js');
-  if (!existsSync(main)) throw new Error(`startApp: ${main} is missing; run npx nx build ${app}`);
-  return startNodeScript(main, env, {}, app);
+  return startNodeScript(appBundle(app), env, {}, app);
+}
+
+/** The production bundle of `app`; the test and e2e targets build it first. */
+export function appBundle(app: AppName): string {
+  const bundle = join(workspaceRoot(), 'dist', 'apps', app, 'main.js');
+  if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run npx nx build ${app}`);
+  return bundle;
 }
 
 /** startApp for any script that serves GET {prefix}health the way the apps do. */
@@ -44,25 +49,24 @@ export async function startNodeScript(
   };
   const url = baseUrl(childEnv);
   const running = spawnProcess(process.execPath, [script], { env: childEnv, cwd: workspaceRoot() });
+  const healthy = async () => {
+    const status = running.exited();
+    if (status) throw new ExitedBeforeHealthy(label, status, running.output());
+    const res = await fetch(`${url}health`, { signal: AbortSignal.timeout(2000) }).catch(
+      (error: Error) => Promise.reject(new Error(String(error.cause ?? error))),
+    );
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`status ${res.status}`);
+    return true;
+  };
+  const what = `${label} to be healthy at ${url}health`;
   const timeoutMs = options.readyTimeoutMs ?? 20_000;
-  let problem = 'no answer yet';
-  try {
-    await waitFor(
-      async () => {
-        const status = running.exited();
-        if (status) throw new ExitedBeforeHealthy(label, status, running.output());
-        problem = await probe(`${url}health`);
-        return problem === '';
-      },
-      { timeoutMs, intervalMs: 100 },
-    );
-  } catch (error) {
-    await running.stop('SIGKILL');
-    if (error instanceof ExitedBeforeHealthy) throw error;
-    throw new Error(
-      `${label} not healthy at ${url}health after ${timeoutMs} ms (${problem}):\n${running.output()}`,
-    );
-  }
+  await waitFor(healthy, { timeoutMs, intervalMs: 100, what, details: running.output }).catch(
+    async (error: unknown) => {
+      await running.stop('SIGKILL');
+      throw error;
+    },
+  );
   return Object.assign(running, { url });
 }
 
@@ -76,17 +80,6 @@ function baseUrl(env: Record<string, string>): string {
     : `http://${host.includes(':') ? `[${host}]` : host}:${env['PORT'] ?? '8000'}`;
   const prefix = (env['JUPYTERHUB_SERVICE_PREFIX'] ?? '/').replace(/^\/+|\/+$/g, '');
   return `${origin}/${prefix ? `${prefix}/` : ''}`;
-}
-
-// '' when healthy, else why not (for the timeout message).
-async function probe(healthUrl: string): Promise<string> {
-  try {
-    const res = await fetch(healthUrl, { signal: AbortSignal.timeout(2000) });
-    await res.arrayBuffer();
-    return res.status === 200 ? '' : `status ${res.status}`;
-  } catch (error) {
-    return String((error as Error).cause ?? error);
-  }
 }
 
 /** startApp's rejection when the process exits before its health check answered. */

@@ -1,6 +1,7 @@
 import {
   CALLER_TOKENS,
   CALLERS,
+  fetchJson,
   startApp,
   startHubStandIn,
   startSpawnUpstreams,
@@ -34,7 +35,7 @@ export interface World<K extends IdentityKind = 'managed-identity'> extends Omit
 
 export interface Answer {
   status: number;
-  headers: Headers;
+  headers: Record<string, string>;
   body: { environment?: Record<string, string>; error?: { code: string; message: string } };
   elapsedMs: number;
 }
@@ -65,8 +66,19 @@ export async function startWorld<K extends IdentityKind = 'managed-identity'>(
       return { primaryKey: withSubscription ? upstreams.subscribe(pk) : '' };
     },
     secrets: () => [...CALLER_TOKENS, ...upstreams.secrets()],
-    post: (body, token = CALLERS.hook.token, init = {}) =>
-      post(`${webhook.url}api/v1/spawn-environment`, body, token, init),
+    async post(body, token = CALLERS.hook.token, init = {}) {
+      const started = performance.now();
+      const answer = await fetchJson(`${webhook.url}api/v1/spawn-environment`, {
+        method: 'POST',
+        headers: {
+          'content-type': init.contentType ?? 'application/json',
+          ...(token ? { authorization: `token ${token}` } : {}),
+        },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const elapsedMs = performance.now() - started;
+      return { ...answer, body: (answer.body ?? {}) as Answer['body'], elapsedMs };
+    },
     async close() {
       const exit = await webhook.stop();
       await Promise.all([upstreams.close(), hub.close(), userLookup.close()]);
@@ -78,28 +90,4 @@ export async function startWorld<K extends IdentityKind = 'managed-identity'>(
 /** The body the hub's hook sends for `user`'s default server. */
 export function spawnBody(user: string): Record<string, unknown> {
   return { user, server_name: '', user_options: {} };
-}
-
-async function post(
-  url: string,
-  body: unknown,
-  token: string | undefined,
-  init: { contentType?: string },
-): Promise<Answer> {
-  const started = performance.now();
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': init.contentType ?? 'application/json',
-      ...(token ? { authorization: `token ${token}` } : {}),
-    },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: text ? (JSON.parse(text) as Answer['body']) : {},
-    elapsedMs: performance.now() - started,
-  };
 }

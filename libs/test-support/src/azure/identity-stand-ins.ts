@@ -33,19 +33,18 @@ export interface TokenEndpoint<Env = Record<string, string>> {
   close(): Promise<void>;
 }
 
-export type ManagedIdentityStandIn = TokenEndpoint<{
-  IDENTITY_ENDPOINT: string;
-  IDENTITY_HEADER: string;
-}>;
+export type ManagedIdentityStandIn = TokenEndpoint<
+  Record<'IDENTITY_ENDPOINT' | 'IDENTITY_HEADER', string>
+>;
 
-export interface EntraTokenStandIn extends TokenEndpoint<{
-  AZURE_CLIENT_ID: string;
-  AZURE_TENANT_ID: string;
-  AZURE_FEDERATED_TOKEN_FILE: string;
-  AZURE_AUTHORITY_HOST: string;
-  HTTPS_PROXY: string;
-  NO_PROXY: string;
-}> {
+// What AKS injects for workload identity, plus the egress proxy routing Entra's host here.
+type WorkloadIdentityEnv = 'AZURE_CLIENT_ID' | 'AZURE_TENANT_ID' | 'AZURE_FEDERATED_TOKEN_FILE';
+type EntraEnv = Record<
+  WorkloadIdentityEnv | 'AZURE_AUTHORITY_HOST' | 'HTTPS_PROXY' | 'NO_PROXY',
+  string
+>;
+
+export interface EntraTokenStandIn extends TokenEndpoint<EntraEnv> {
   /** The projected service-account token in AZURE_FEDERATED_TOKEN_FILE, the only accepted assertion. */
   readonly federatedToken: string;
   /** Every request's target at the egress proxy (`host:port` for a tunnel). */
@@ -195,19 +194,11 @@ function refusalOf(path: string, form: URLSearchParams, expected: Record<string,
 }
 
 /** Writes Entra ID's OAuth error body (MSAL reads error, error_codes and error_description). */
-function sendRefusal(
-  res: ServerResponse,
-  status: number,
-  refusal: string,
-  headers: Record<string, string> = {},
-): void {
-  const [error, code, ...description] = refusal.split(' ');
+function sendRefusal(res: ServerResponse, status: number, refusal: string, headers = {}): void {
+  const [error, code, ...words] = refusal.split(' ');
   const trace = `Trace ID: ${randomUUID()} Timestamp: ${new Date().toISOString()}`;
-  const body = {
-    error,
-    error_description: `AADSTS${code}: ${description.join(' ')} ${trace}`,
-    error_codes: [Number(code)],
-  };
+  const description = `AADSTS${code}: ${words.join(' ')} ${trace}`;
+  const body = { error, error_description: description, error_codes: [Number(code)] };
   sendJson(res, status, body, headers);
 }
 
