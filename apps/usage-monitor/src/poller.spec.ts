@@ -21,7 +21,7 @@ let poller: Poller | undefined;
 
 beforeEach(async () => {
   hub = await startHubStandIn();
-  client = new HubClient({ apiUrl: hub.apiUrl, token: TOKEN, timeoutMs: 300 });
+  client = new HubClient({ apiUrl: hub.apiUrl, token: TOKEN });
 });
 
 afterEach(async () => {
@@ -37,6 +37,7 @@ function startPoller(intervalMs = 20, listener?: Partial<PollListener>) {
   poller = new Poller({
     source: client,
     intervalMs,
+    pageTimeoutMs: 300,
     labels: new ProfileLabels(50),
     tracker: new SessionTracker(),
     listener: {
@@ -178,7 +179,7 @@ describe('Poller', () => {
     hub.fault = { kind: 'hang' };
     const recorded = startPoller(1);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    // 300 ms client timeout: about 5 cycles in 1.5 s, where overlapping ticks would be ~1500
+    // 300 ms page timeout: about 5 cycles in 1.5 s, where overlapping ticks would be ~1500
     expect(hub.calls('users')).toBeGreaterThanOrEqual(2);
     expect(hub.calls('users')).toBeLessThanOrEqual(6);
     expect(recorded.failures.length).toBeLessThanOrEqual(hub.calls('users'));
@@ -218,11 +219,25 @@ describe('Poller', () => {
     expect(hub.calls('users')).toBe(requests);
   });
 
-  it('rejects an interval setTimeout cannot honour', () => {
-    const make = (intervalMs: number) =>
+  it('ends the page request in flight when stopped', async () => {
+    hub.users = population(3);
+    hub.fault = { kind: 'hang' };
+    const recorded = startPoller(10);
+    await waitFor(() => hub.calls('users') >= 1);
+    const stopped = performance.now();
+    poller!.stop();
+    await poller!.idle();
+    // well before the 300 ms page timeout, and the abandoned cycle reports nothing
+    expect(performance.now() - stopped).toBeLessThan(150);
+    expect(recorded.failures).toEqual([]);
+  });
+
+  it('rejects an interval or page timeout setTimeout cannot honour', () => {
+    const make = (intervalMs: number, pageTimeoutMs = 300) =>
       new Poller({
         source: client,
         intervalMs,
+        pageTimeoutMs,
         labels: new ProfileLabels(5),
         tracker: new SessionTracker(),
         listener: { cycleSucceeded: () => undefined, cycleFailed: () => undefined },
@@ -231,5 +246,6 @@ describe('Poller', () => {
     expect(() => make(0)).toThrow('intervalMs must be a positive number of at most 2147483647');
     expect(() => make(2 ** 31)).toThrow('intervalMs must be a positive number of at most');
     expect(() => make(Number.NaN)).toThrow('intervalMs must be a positive number of at most');
+    expect(() => make(10, 0)).toThrow('pageTimeoutMs must be a positive number of at most');
   });
 });

@@ -1,25 +1,22 @@
+import { isPlainBase, parseHttpUrl } from '@pchub/upstream';
+
 export interface HubClientOptions {
   apiUrl: string;
+  /** the service's own token, for the listing (a token check sends the caller's) */
   token: string;
-  timeoutMs?: number;
 }
 
 export interface UserQuery {
   state?: 'active' | 'inactive' | 'ready';
   /** page size (the hub caps it at its api_page_max_limit) */
   limit?: number;
-  offset?: number;
-  includeStoppedServers?: boolean;
 }
 
 export interface ValidOptions {
   apiUrl: string;
   token: string;
-  timeoutMs: number;
 }
 
-const DEFAULT_TIMEOUT_MS = 10_000;
-const MAX_TIMEOUT_MS = 3_600_000;
 // Visible ASCII only: anything else could not travel in a header (or would split it).
 const TOKEN = /^[\x21-\x7e]+$/;
 
@@ -30,20 +27,14 @@ export function validateOptions(options: HubClientOptions): ValidOptions {
   }
   const url = parseHttpUrl(options.apiUrl);
   if (!url) throw new TypeError('apiUrl must be an http(s) URL');
-  // credentials in the URL would leak wherever the URL is shown; a query would break path joining
-  if (url.username || url.password || url.search || url.hash) {
+  if (!isPlainBase(url)) {
     throw new TypeError('apiUrl must not contain credentials, a query or a fragment');
   }
   if (!isToken(options.token)) {
     throw new TypeError('token must be a non-empty string of visible ASCII characters');
   }
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  // beyond an hour is a typo, and Node timers overflow past 2^31 ms
-  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) {
-    throw new TypeError('timeoutMs must be a positive number of at most 3600000');
-  }
   // no trailing slash, so API paths ('/users') append cleanly
-  return { apiUrl: url.href.replace(/\/+$/, ''), token: options.token, timeoutMs };
+  return { apiUrl: url.href.replace(/\/+$/, ''), token: options.token };
 }
 
 /** True when `value` can be sent as a hub token. */
@@ -51,43 +42,22 @@ export function isToken(value: unknown): value is string {
   return typeof value === 'string' && TOKEN.test(value);
 }
 
-// WHATWG URL parsing, restricted to the schemes undici can speak here.
-function parseHttpUrl(value: unknown): URL | null {
-  if (typeof value !== 'string') return null;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return null;
-  }
-  return url.protocol === 'http:' || url.protocol === 'https:' ? url : null;
-}
-
 /** Builds the /users query string from a validated query. */
 export function userQueryParams(query: UserQuery): URLSearchParams {
   validateUserQuery(query);
   const params = new URLSearchParams();
   if (query.state !== undefined) params.set('state', query.state);
-  if (query.offset !== undefined) params.set('offset', String(query.offset));
   if (query.limit !== undefined) params.set('limit', String(query.limit));
-  // the hub treats any value but '0'/'false' as true, and absence as false
-  if (query.includeStoppedServers) params.set('include_stopped_servers', '1');
   return params;
 }
 
 function validateUserQuery(query: UserQuery): void {
   if (typeof query !== 'object' || query === null) throw new TypeError('query must be an object');
-  const { state, limit, offset, includeStoppedServers } = query;
+  const { state, limit } = query;
   if (state !== undefined && !['active', 'inactive', 'ready'].includes(state)) {
     throw new TypeError("state must be 'active', 'inactive' or 'ready'");
   }
   if (limit !== undefined && !(Number.isSafeInteger(limit) && limit > 0)) {
     throw new TypeError('limit must be a positive integer');
-  }
-  if (offset !== undefined && !(Number.isSafeInteger(offset) && offset >= 0)) {
-    throw new TypeError('offset must be a non-negative integer');
-  }
-  if (includeStoppedServers !== undefined && typeof includeStoppedServers !== 'boolean') {
-    throw new TypeError('includeStoppedServers must be a boolean');
   }
 }

@@ -3,6 +3,17 @@ export { forEachLimit } from './concurrency';
 export type { HubOptions, HubVersion, RoleSpec, ServiceSpec } from './types';
 export type { RunningHub } from './running-hub';
 export { chartStyleHookConfig, HOOK_FILE, KEY_VARIABLE, spawnServices } from './spawn-chain';
-export { environOf, findMarked } from './reaper';
-export { repoRoot } from './paths';
+export {
+  dataDirPrefix,
+  endProcesses,
+  environOf,
+  findMarked,
+  installExitHook,
+  markerName,
+  newMarker,
+  reapAfterRun,
+  reapOrphans,
+} from './reaper';
+export { runMarker, runTempDir } from './beside-hub';
+export { proxyScript, repoRoot } from './paths';
 export { portInUse } from './ports';

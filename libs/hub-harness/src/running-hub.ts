@@ -28,6 +28,7 @@ export class RunningHub {
   readonly url: string;
   /** http://127.0.0.1:PORT/hub/api, through the proxy too. */
   readonly apiUrl: string;
+  readonly hubUrl: string;
   readonly adminToken: string;
   private readonly sidecars: RunningProcess[] = [];
   private hub: RunningProcess | undefined;
@@ -38,6 +39,7 @@ export class RunningHub {
     this.version = parts.version;
     this.url = `http://127.0.0.1:${parts.spec.public_port}/`;
     this.apiUrl = `${this.url}hub/api`;
+    this.hubUrl = `http://${parts.spec.ip}:${parts.spec.hub_port}/`;
     this.adminToken = parts.spec.admin_service.api_token;
   }
 
@@ -118,6 +120,12 @@ export class RunningHub {
 
   serviceUrl(name: string): string {
     return `${this.url}services/${encodeURIComponent(name)}/`;
+  }
+
+  serviceAddress(name: string): string {
+    const url = this.parts.spec.services.find((service) => service.name === name)?.url;
+    if (url === undefined) throw new Error(`no service with a url named ${name} in this hub`);
+    return `${url.replace(/\/+$/, '')}/`;
   }
 
   serviceToken(name: string): string {

@@ -3,6 +3,8 @@ export { CALLER_TOKENS, CALLERS, population, startHubStandIn } from './hub-stand
 export type { HubStandIn, TokenOwner } from './hub-stand-in';
 export { pcIdNameOf, startPcIdStandIn, startUserLookupStandIn } from './directory-stand-ins';
 export type { DirectoryStandIn, PcIdStandIn } from './directory-stand-ins';
+export { startPcIdOAuthStandIn } from './pc-id-oauth-stand-in';
+export type { PcIdOAuthClient, PcIdOAuthStandIn } from './pc-id-oauth-stand-in';
 export { APIM, startArmStandIn } from './azure/arm-stand-in';
 export type { ApimKeys, ArmStandIn } from './azure/arm-stand-in';
 export {
@@ -31,5 +33,7 @@ export { answers, FatalWaitError, sleep, tail, waitFor } from './wait';
 // Checks on what the tests see:
 export { expectNoSecrets } from './no-secrets';
 export { parseSamples, seriesOf } from './prometheus-text';
+export { initialMetricPoints } from './metric-points';
+export type { MetricPoint } from './metric-points';
 export { markdownTable, readmeConfigurationProblems, referenceRows } from './config-reference';
 export { workspaceRoot } from './workspace-root';

@@ -31,14 +31,19 @@ export interface SpawnUpstreams<K extends IdentityKind = 'managed-identity'> {
   close(): Promise<void>;
 }
 
+/**
+ * `identity`: the token endpoint the webhook's DefaultAzureCredential finds (default: App
+ * Service's); `apim`: the APIM service ARM knows (default: `APIM`, the webhook's defaults).
+ */
 export async function startSpawnUpstreams<K extends IdentityKind = 'managed-identity'>(
-  kind?: K,
+  options: { identity?: K; apim?: typeof APIM } = {},
 ): Promise<SpawnUpstreams<K>> {
+  const apim = options.apim ?? APIM;
   const ca = await createTestCa();
-  const identity = (await (kind === 'workload-identity'
+  const identity = (await (options.identity === 'workload-identity'
     ? startEntraTokenStandIn(ca)
     : startManagedIdentityStandIn())) as IdentityOf<K>;
-  const arm = await startArmStandIn(ca, (token) => identity.issued(token));
+  const arm = await startArmStandIn(ca, (token) => identity.issued(token), apim);
   const pcId = await startPcIdStandIn();
   const keys: string[] = [];
   let lastPk = 700;
@@ -57,7 +62,7 @@ export async function startSpawnUpstreams<K extends IdentityKind = 'managed-iden
     arm,
     identity,
     azureEnv: {
-      AZURE_SUBSCRIPTION_ID: APIM.subscriptionId,
+      AZURE_SUBSCRIPTION_ID: apim.subscriptionId,
       ARM_ENDPOINT: arm.url,
       // Node reads it at start: the webhook trusts the test CA as it would Azure's.
       NODE_EXTRA_CA_CERTS: ca.caCertPath,

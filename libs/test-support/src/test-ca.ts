@@ -20,25 +20,28 @@ export interface TestCa {
 }
 
 // P-256 keys: generated in milliseconds, unlike RSA; two days is longer than any test run.
-const options = () => ({
+const certOptions = () => ({
   keyType: 'ec' as const,
   algorithm: 'sha256',
   notAfterDate: new Date(Date.now() + 2 * 86_400_000),
 });
 
-/** Creates a throwaway CA and a server certificate for loopback. */
-export async function createTestCa(): Promise<TestCa> {
+/**
+ * Creates a throwaway CA and a server certificate for loopback; `hostnames` adds the names of
+ * other real services reached through a CONNECT proxy (e.g. pc-id's host).
+ */
+export async function createTestCa(options: { hostnames?: string[] } = {}): Promise<TestCa> {
   // A name of its own: without key identifiers, TLS finds a certificate's CA by name alone, and
   // a process may trust several test CAs (trustTestCa).
   const ca = await generate([{ name: 'commonName', value: `pchub test CA ${randomUUID()}` }], {
-    ...options(),
+    ...certOptions(),
     extensions: [
       { name: 'basicConstraints', cA: true, critical: true },
       { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
     ],
   });
   const server = await generate([{ name: 'commonName', value: 'localhost' }], {
-    ...options(),
+    ...certOptions(),
     ca: { key: ca.private, cert: ca.cert },
     extensions: [
       { name: 'basicConstraints', cA: false, critical: true },
@@ -48,8 +51,11 @@ export async function createTestCa(): Promise<TestCa> {
         name: 'subjectAltName',
         altNames: [
           { type: 2, value: 'localhost' },
-          { type: 2, value: ENTRA_HOSTNAME },
           { type: 7, ip: '127.0.0.1' },
+          ...[ENTRA_HOSTNAME, ...(options.hostnames ?? [])].map((value) => ({
+            type: 2 as const,
+            value,
+          })),
         ],
       },
     ],

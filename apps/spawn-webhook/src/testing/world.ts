@@ -45,7 +45,7 @@ export async function startWorld<K extends IdentityKind = 'managed-identity'>(
   env: Record<string, string> = {},
   identity?: K,
 ): Promise<World<K>> {
-  const upstreams = await startSpawnUpstreams(identity);
+  const upstreams = await startSpawnUpstreams({ identity });
   const hub = await startHubStandIn();
   const userLookup = await startUserLookupStandIn(CALLERS.webhook.token);
   const webhook = await startApp('spawn-webhook', {

@@ -5,7 +5,7 @@ import type { TestCa } from '../test-ca';
 import { applyFault, NO_FAULT, sendJson } from '../faults';
 import type { FaultRule } from '../faults';
 
-/** The one API Management service the ARM stand-in knows (the webhook's defaults but the id). */
+/** The API Management service the ARM stand-in knows by default (the webhook's defaults but the id). */
 export const APIM = {
   subscriptionId: '3d8e1f5a-9c2b-4a7e-b061-5f4c2e8d7a19',
   resourceGroup: 'pc-manual-resources',
@@ -14,7 +14,8 @@ export const APIM = {
 
 /**
  * A local Azure Resource Manager over HTTPS that answers `listSecrets` of APIM's subscriptions
- * as ARM does (keys, or a 404 with an ARM error), for bearer tokens `acceptsToken` approves.
+ * as ARM does (keys, or a 404 with an ARM error), for bearer tokens `acceptsToken` approves;
+ * it knows one APIM service, `apim`.
  */
 export interface ArmStandIn {
   /** ARM_ENDPOINT for the client, e.g. https://127.0.0.1:41234 (no trailing slash). */
@@ -39,6 +40,7 @@ const LIST_SECRETS =
 export async function startArmStandIn(
   ca: TestCa,
   acceptsToken: (token: string) => boolean,
+  apim = APIM,
 ): Promise<ArmStandIn> {
   let calls = 0;
   const subscriptions = new Map<string, ApimKeys>();
@@ -56,7 +58,7 @@ export async function startArmStandIn(
     if (await applyFault(() => standIn.fault, req, res)) return;
     // The first path part that names nothing here (ARM compares names case-insensitively).
     const [, ...parts] = match.map((part) => decodeURIComponent(part ?? '').toLowerCase());
-    const known = [APIM.subscriptionId, APIM.resourceGroup, APIM.serviceName];
+    const known = [apim.subscriptionId, apim.resourceGroup, apim.serviceName];
     const missing = known.findIndex((name, i) => name.toLowerCase() !== parts[i]);
     const notFound = ['SubscriptionNotFound', 'ResourceGroupNotFound', 'ResourceNotFound'];
     if (missing >= 0) return armError(404, notFound[missing] ?? 'ResourceNotFound');

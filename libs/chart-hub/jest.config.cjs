@@ -1,0 +1,1 @@
+module.exports = { displayName: 'chart-hub', preset: '../../jest.preset.cjs' };
