@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sleep } from '@pchub/test-support';
+import { setTimeout as setTimeoutPromise } from 'node:timers/promises';
 
 export const markerName = 'PCHUB_E2E_RUN';
 
@@ -51,7 +51,8 @@ export function environOf(pid: number): Record<string, string> {
 export async function endProcesses(pids: number[], graceMs = 5_000): Promise<void> {
   signalAll(pids, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (pids.some(isAlive) && Date.now() < deadline) await sleep(100);
+  // No imports of our libraries here: jest's globalTeardown loads this without path mapping.
+  while (pids.some(isAlive) && Date.now() < deadline) await setTimeoutPromise(100);
   signalAll(pids.filter(isAlive), 'SIGKILL');
 }
 
