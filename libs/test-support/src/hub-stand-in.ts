@@ -35,9 +35,6 @@ export interface HubStandIn {
 }
 
 const API = '/hub/api';
-// JupyterHub's defaults: 50 per page, at most api_page_max_limit = 200.
-const DEFAULT_LIMIT = 50;
-const MAX_LIMIT = 200;
 
 // The same in every process (a benchmark's hub and client run apart), unlike any real token.
 function caller(kind: TokenOwner['kind'], name: string, scopes: string[]) {
@@ -91,7 +88,8 @@ export async function startHubStandIn(port = 0): Promise<HubStandIn> {
     if (!req.headers.accept?.includes('application/jupyterhub-pagination+json'))
       return sendJson(res, 400, { status: 400, message: 'ask for pages' });
     const offset = Number(url.searchParams.get('offset') ?? 0);
-    const limit = Math.min(Number(url.searchParams.get('limit') ?? DEFAULT_LIMIT), MAX_LIMIT);
+    // JupyterHub's defaults: 50 per page, at most api_page_max_limit = 200.
+    const limit = Math.min(Number(url.searchParams.get('limit') ?? 50), 200);
     const key = `${offset}:${limit}`;
     if (!pages.has(key)) pages.set(key, renderPage(users, offset, limit, url));
     res.writeHead(200, { 'content-type': 'application/json' }).end(pages.get(key));

@@ -13,11 +13,6 @@ export interface AppProcess extends RunningProcess {
   url: string;
 }
 
-export interface StartAppOptions {
-  /** How long to wait for GET health = 200 (default 20 s). */
-  readyTimeoutMs?: number;
-}
-
 /**
  * Runs the production bundle dist/apps/<app>/main.js (build it first) with `env` over a minimal
  * environment, and resolves once GET <url>health answers 200.
@@ -37,7 +32,7 @@ export function appBundle(app: AppName): string {
 export async function startNodeScript(
   script: string,
   env: Record<string, string>,
-  options: StartAppOptions = {},
+  options: { readyTimeoutMs?: number } = {},
   label = basename(script),
 ): Promise<AppProcess> {
   // A minimal env keeps the developer's own variables (tokens, OTEL_*, proxies) out of the app.

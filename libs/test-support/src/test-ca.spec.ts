@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { createTestCa, ENTRA_HOSTNAME, TestCa } from './test-ca';
 import { startHttpsServer, TestServer } from './http-servers';
@@ -48,7 +48,7 @@ describe('createTestCa', () => {
 
   it('writes the CA file for NODE_EXTRA_CA_CERTS and removes it on dispose', async () => {
     const other = await createTestCa();
-    expect(existsSync(other.caCertPath)).toBe(true);
+    expect(readFileSync(other.caCertPath, 'utf8')).toBe(other.caPem);
     other.dispose();
     expect(existsSync(other.caCertPath)).toBe(false);
   });

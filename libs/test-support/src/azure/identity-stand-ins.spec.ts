@@ -75,12 +75,10 @@ function connectThroughProxy(authority: string): Promise<{ status: number; socke
 describe('startEntraTokenStandIn', () => {
   it('issues a bearer token for the federated assertion, which it then recognises', async () => {
     const answer = await postToken(tokenForm());
-    expect(answer.status).toBe(200);
-    expect(answer.body).toEqual({
-      token_type: 'Bearer',
-      access_token: expect.stringMatching(/^entra-/),
-      expires_in: 3600,
-      ext_expires_in: 3600,
+    const token = expect.stringMatching(/^entra-/);
+    expect(answer).toMatchObject({
+      status: 200,
+      body: { token_type: 'Bearer', access_token: token },
     });
     expect(entra.issued(String(answer.body['access_token']))).toBe(true);
     expect(entra.issued('entra-forged')).toBe(false);
