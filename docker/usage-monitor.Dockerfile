@@ -8,7 +8,14 @@ FROM node:24.21.0-trixie-slim AS build
 WORKDIR /src
 ENV NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false CI=true
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# Where a proxy re-signs HTTPS, its CA (PEM; scripts/build-images.sh passes it) for npm ci
+# only: the file is gone after this step and the runtime stage never declares the ARG.
+ARG BUILD_CA_CERTS=""
+RUN if [ -n "$BUILD_CA_CERTS" ]; then \
+      printf '%s\n' "$BUILD_CA_CERTS" > /tmp/build-ca.pem && export NODE_EXTRA_CA_CERTS=/tmp/build-ca.pem; \
+    fi \
+    && npm ci --no-audit --no-fund \
+    && rm -f /tmp/build-ca.pem
 COPY nx.json tsconfig.base.json ./
 COPY libs ./libs
 COPY apps ./apps

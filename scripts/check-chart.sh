@@ -10,7 +10,8 @@
 # hub's extraConfig run against the chart's files, no secret in any values file, yamllint, the
 # chart's own guards refusing bad values, the Grafana dashboards (files/dashboards) rendered into
 # their ConfigMap, on and off, and the Key Vault SecretProviderClasses
-# (helm/checks/check_key_vault_secrets.py).
+# (helm/checks/check_key_vault_secrets.py), and the Prometheus Operator's objects with the alert
+# rules' promtool tests (helm/checks/check_monitoring.py).
 # Needs scripts/setup-tools.sh to have run. Exits non-zero on any finding.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -101,6 +102,24 @@ expect_refused "Key Vault classes on the hub with hand-made Secrets" \
 expect_refused "a Key Vault reader without its identity" \
   'keyVault.clientIds.hub is empty' --set keyVault.clientIds.hub=
 
+# The Prometheus Operator's objects (on in the options render; check_custom_resources.py has
+# validated them against their CRDs): each ServiceMonitor against the Service, port and
+# NetworkPolicy it scrapes through (the hub's from the released jupyterhub chart in the render);
+# the alert rules' unit tests, and the rendered rules and the file through promtool.
+"$tools_python" helm/checks/check_monitoring.py "$chart" "$work/rendered-options.yaml" \
+  "$work/prometheus-rules.yaml" --values "$chart/values-staging.yaml" "$infra_outputs" \
+  helm/checks/options.example.yaml --off "$work/rendered-staging.yaml" "$work/rendered-prod.yaml"
+.tools/bin/promtool check rules "$work/prometheus-rules.yaml" "$chart/files/alerts/pchub.rules.yaml"
+.tools/bin/promtool test rules helm/checks/alerts.test.yaml
+expect_refused "ServiceMonitors with Prometheus kept out of a service" \
+  'spawnWebhook.networkPolicy.metricsScrapers is empty' --set monitoring.serviceMonitors.enabled=true
+expect_refused "ServiceMonitors with Prometheus kept out of the hub" \
+  "the hub's NetworkPolicy keeps the metrics scraper" -f helm/checks/options.example.yaml \
+  --set 'daskhub.jupyterhub.hub.networkPolicy.ingress=null'
+expect_refused "ServiceMonitors presenting a token without read:metrics" \
+  'must grant "read:metrics" to service "metrics-scraper"' -f helm/checks/options.example.yaml \
+  --set 'daskhub.jupyterhub.hub.loadRoles.metrics-scraper.scopes={read:users}'
+
 expect_refused "a hook token service without custom:spawn-environment:read" \
   'must grant "custom:spawn-environment:read" to service "spawn-hook"' \
   --set 'daskhub.jupyterhub.hub.loadRoles.spawn-hook.scopes={read:users}'
@@ -145,6 +164,7 @@ for rendered in "$work"/rendered-*.yaml; do
   own_objects "$rendered" > "${rendered%.yaml}.own.yaml"
 done
 .tools/venv/bin/yamllint --strict -c helm/checks/yamllint.yaml \
-  "$chart/Chart.yaml" "$chart"/values*.yaml helm/checks/*.yaml "$work"/rendered-*.own.yaml
-echo "yamllint: chart metadata, values files and our rendered manifests ok"
+  "$chart/Chart.yaml" "$chart"/values*.yaml "$chart"/files/alerts/*.yaml helm/checks/*.yaml \
+  "$work"/rendered-*.own.yaml
+echo "yamllint: chart metadata, values files, alert rules and our rendered manifests ok"
 echo "chart checks passed"

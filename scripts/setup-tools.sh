@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs every non-npm tool the test run needs into .tools/ (idempotent:
 # a step is skipped when its pinned input has not changed since it last ran).
-#   scripts/setup-tools.sh        everything the test run needs (Go tools, venvs, Chromium, the
-#                                 Debian -dev packages the hub image's requirements build against)
+#   scripts/setup-tools.sh        everything the test run needs (Go tools, venvs, Chromium,
+#                                 Prometheus, the Debian -dev packages the hub image's
+#                                 requirements build against)
 #   scripts/setup-tools.sh demo   only what `npm run demo` needs: the .tools/demo venv
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -52,6 +53,19 @@ ensure_chromium() {
   apt_install chromium || { apt-get update -qq && apt_install chromium; }
 }
 
+# Debian's Docker engine and debootstrap for scripts/check-images.sh, which starts a private
+# engine as root and builds the stand-in base where node:24.21.0-trixie-slim cannot be pulled.
+# Elsewhere (not root, e.g. GitHub's runners) it uses the engine already there, and the real base.
+ensure_docker_engine() {
+  local missing=()
+  command -v dockerd >/dev/null || missing+=(docker.io)
+  command -v debootstrap >/dev/null || missing+=(debootstrap)
+  if ((${#missing[@]} == 0)) || [[ "$(id -u)" != 0 ]] || ! command -v apt-get >/dev/null; then
+    return 0
+  fi
+  apt_install "${missing[@]}" || { apt-get update -qq && apt_install "${missing[@]}"; }
+}
+
 # Debian's -dev packages the hub image's compiled requirements build against, as its own build
 # does: pycurl (libcurl, OpenSSL) and psycopg2 (libpq).
 ensure_debian_packages() {
@@ -65,6 +79,39 @@ ensure_debian_packages() {
     return 1
   fi
   apt_install "${missing[@]}" || { apt-get update -qq && apt_install "${missing[@]}"; }
+}
+
+# Debian's prometheus package (bookworm: 2.42.0) brings prometheus and promtool, for the alert
+# rules' unit tests and the e2e run's real Prometheus: minutes less than building them with Go.
+# Only the two binaries are taken from the .deb into .tools/bin (apt-get download, dpkg-deb -x),
+# so installing starts no service, creates no system user and needs root only to refresh stale
+# package lists. The upstream version is pinned; Debian's revision may move with security fixes.
+PROMETHEUS_VERSION=2.42.0
+ensure_prometheus() {
+  local stamp="$tools/bin/.prometheus.version"
+  if [[ -x "$tools/bin/prometheus" && -x "$tools/bin/promtool" && -f "$stamp" \
+    && "$(cat "$stamp")" == "$PROMETHEUS_VERSION"+* ]]; then return 0; fi
+  local version
+  version="$(debian_version prometheus "$PROMETHEUS_VERSION")" \
+    || { [[ "$(id -u)" == 0 ]] && apt-get update -qq && version="$(debian_version prometheus "$PROMETHEUS_VERSION")"; } \
+    || { echo "setup-tools: no prometheus $PROMETHEUS_VERSION in the apt sources (Debian bookworm has it)" >&2; return 1; }
+  local work
+  work="$(mktemp -d)"
+  (cd "$work" && apt-get download -qq -o APT::Sandbox::User=root "prometheus=$version" >/dev/null) \
+    && dpkg-deb -x "$work"/prometheus_*.deb "$work/root" \
+    && install -m 0755 "$work/root/usr/bin/prometheus" "$work/root/usr/bin/promtool" "$tools/bin/" \
+    && echo "$version" > "$stamp"
+  local status=$?
+  rm -rf "$work"
+  return "$status"
+}
+
+# The version apt offers of a package whose upstream version is `upstream` (fails when none).
+debian_version() {
+  local package="$1" upstream="$2"
+  apt-cache madison "$package" 2>/dev/null | awk -v want="$upstream" '
+    index($3, want) == 1 && substr($3, length(want) + 1, 1) ~ /^[+~-]?$/ { print $3; found = 1; exit }
+    END { exit !found }'
 }
 
 # A quiet, non-interactive apt install without recommended extras.
@@ -86,6 +133,7 @@ if [[ ! -f "$hub_image_requirements" ]]; then
 fi
 
 ensure_chromium
+ensure_docker_engine
 ensure_debian_packages libcurl4-openssl-dev libpq-dev
 make_venv "$tools/demo" "$root/demo/requirements.txt" &
 # pycurl from source against Debian's libcurl, as in the hub image (its wheel bundles a libcurl
@@ -98,6 +146,7 @@ make_venv "$tools/hub-5.5" "$root/e2e/requirements-hub-5.5.txt" &
 make_venv "$tools/hub-6.1" "$root/e2e/requirements-hub-6.1.txt" &
 go_tool helm helm.sh/helm/v3/cmd/helm v3.22.0 &
 go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint v1.7.12 &
+ensure_prometheus &
 failed=0
 for job in $(jobs -p); do wait "$job" || failed=1; done
 exit "$failed"

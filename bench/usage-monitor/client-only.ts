@@ -5,10 +5,12 @@ import { HubClient } from '@pchub/hub-client';
  * on its own (HTTP, JSON, validation, dates), to tell its share from the monitor's.
  */
 export function clientLister(apiUrl: string, token: string): () => Promise<number> {
-  const hub = new HubClient({ apiUrl, token, timeoutMs: 60_000 });
+  const hub = new HubClient({ apiUrl, token });
   return async () => {
     let users = 0;
-    for await (const user of hub.listUsers({ state: 'active', limit: 200 })) {
+    for await (const user of hub.listUsers({ state: 'active', limit: 200 }, () =>
+      AbortSignal.timeout(60_000),
+    )) {
       if (user.name) users += 1;
     }
     return users;

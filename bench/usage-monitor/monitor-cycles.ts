@@ -16,12 +16,13 @@ export interface MonitorCycle {
  * start() schedules it on.
  */
 export function monitorCycler(apiUrl: string, token: string): () => Promise<MonitorCycle> {
-  const hub = new HubClient({ apiUrl, token, timeoutMs: 60_000 });
+  const hub = new HubClient({ apiUrl, token });
   let settle: ((cycle: MonitorCycle) => void) | undefined;
   let fail: ((error: unknown) => void) | undefined;
   const poller: Poller = new Poller({
     source: hub,
     intervalMs: 3_600_000,
+    pageTimeoutMs: 60_000,
     labels: new ProfileLabels(100),
     tracker: new SessionTracker(),
     listener: {

@@ -1,9 +1,12 @@
 import { markdownTable } from '@pchub/test-support';
+import { parse } from 'yaml';
 import { documentationPages, readRepoFile } from './markdown';
 import { instruments, prometheusName } from './sources';
 
 const GUIDE = 'docs/operator-guide.md';
 const HEADING = '### Metrics and alerts';
+const ALERTS_HEADING = '#### Alert rules';
+const RULES = 'helm/pchub/files/alerts/pchub.rules.yaml';
 const METRIC_CELL = /^`(pchub_[a-z0-9_]+)`$/;
 
 const created = instruments();
@@ -41,6 +44,20 @@ describe("the runbook's metrics", () => {
     const documented = Object.fromEntries(rows.map(({ name, kind }) => [name, kind]));
     expect(rows).toHaveLength(new Set(rows.map((row) => row.name)).size);
     expect(documented).toEqual(Object.fromEntries(exported));
+  });
+});
+
+describe("the runbook's alerts", () => {
+  it("lists every alert of the chart's rules file, with its severity", () => {
+    const { groups } = parse(readRepoFile(RULES)) as {
+      groups: { rules: { alert: string; labels: { severity: string } }[] }[];
+    };
+    const rules = groups.flatMap((group) => group.rules);
+    const rows = markdownTable(readRepoFile(GUIDE), ALERTS_HEADING).rows;
+    expect(rules.length).toBeGreaterThanOrEqual(8);
+    expect(rows.map(([alert, severity]) => [alert, severity])).toEqual(
+      rules.map((rule) => [`\`${rule.alert}\``, rule.labels.severity]),
+    );
   });
 });
 

@@ -1,8 +1,9 @@
-// The dashboards query only what the apps export: a real hub with usage-monitor, user-lookup,
-// spawn-webhook and the chart's hook, driven until every instrument has data, scraped through
-// the hub's proxy and exporting to a local Application Insights ingestion stand-in; then every
-// metric and label of the Grafana dashboard, every name of the workbook and every metric of the
-// operator guide's runbook is checked against what arrived.
+// The Azure Monitor workbook and the runbook name only what the apps send: a real hub with
+// usage-monitor, user-lookup, spawn-webhook and the chart's hook, driven until every instrument
+// has data, scraped through the hub's proxy and exporting to a local Application Insights
+// ingestion stand-in; then every name of the workbook and every metric of the operator guide's
+// runbook is checked against what arrived. (The Grafana dashboard runs on a real Prometheus in
+// prometheus.spec.ts.)
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +11,6 @@ import { expectNoSecrets, startHttpsServer } from '@pchub/test-support';
 import type { TestServer } from '@pchub/test-support';
 import { chartStyleHookConfig, startHub, startSpawnUpstreams, waitFor } from '@pchub/hub-harness';
 import type { RunningHub, SpawnUpstreams } from '@pchub/hub-harness';
-import { dashboardQueries } from './dashboard-queries';
 import {
   azureTelemetry,
   baseName,
@@ -25,7 +25,6 @@ import { workbookQueries } from './workbook-queries';
 jest.setTimeout(300_000);
 
 const ROOT = join(__dirname, '../..');
-const GRAFANA_DASHBOARD = join(ROOT, 'helm/pchub/files/dashboards/pchub.json');
 const WORKBOOK = join(ROOT, 'infra/workbooks/pchub.workbook.json');
 const OPERATOR_GUIDE = join(ROOT, 'docs/operator-guide.md');
 const APPS = ['usage-monitor', 'spawn-webhook', 'user-lookup'] as const;
@@ -182,47 +181,6 @@ function readJson<T>(path: string): T {
 // The families of our apps (target_info and the like are the exporter's own).
 const ourFamilies = () =>
   [...exposition.families].filter(([family]) => family.startsWith('pchub_'));
-
-// The series a family is exported as: itself, or its _bucket/_sum/_count for a histogram.
-const seriesOfFamily = (family: string, type: string) =>
-  type === 'histogram' ? ['_bucket', '_sum', '_count'].map((s) => family + s) : [family];
-
-describe('the Grafana dashboard (helm/pchub/files/dashboards)', () => {
-  const queries = () => dashboardQueries(readJson(GRAFANA_DASHBOARD));
-
-  test('queries only metrics the apps export', () => {
-    const all = queries();
-    expect(all.length).toBeGreaterThan(0);
-    const missing = all.flatMap((q) =>
-      q.uses.metrics.filter((m) => !exposition.series.has(m)).map((m) => `${q.where}: ${m}`),
-    );
-    expect(missing).toEqual([]);
-  });
-
-  test('groups and filters only on labels its metrics carry', () => {
-    const missing = queries().flatMap((q) =>
-      q.uses.labels
-        .filter(({ metric }) => exposition.series.has(metric))
-        .filter(({ metric, label }) => !exposition.series.get(metric)!.has(label))
-        .map(({ metric, label }) => `${q.where}: ${metric} has no label ${label}`),
-    );
-    expect(missing).toEqual([]);
-  });
-
-  test('calls only PromQL functions', () => {
-    expect(
-      queries().flatMap((q) => q.uses.unknownFunctions.map((f) => `${q.where}: ${f}`)),
-    ).toEqual([]);
-  });
-
-  test('shows every metric the apps export', () => {
-    const queried = new Set(queries().flatMap((q) => q.uses.metrics));
-    const unshown = ourFamilies()
-      .filter(([family, type]) => !seriesOfFamily(family, type).some((s) => queried.has(s)))
-      .map(([family]) => family);
-    expect(unshown).toEqual([]);
-  });
-});
 
 describe('the Azure Monitor workbook (infra/workbooks)', () => {
   const queries = () => workbookQueries(readJson(WORKBOOK));

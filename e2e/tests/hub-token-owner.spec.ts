@@ -7,6 +7,8 @@ const clientToken = 'a-known-token-of-the-scoped-client-service-0001';
 
 let hub: RunningHub;
 let client: HubClient;
+// Each call's deadline: the client has no timer of its own.
+const deadline = () => AbortSignal.timeout(10_000);
 
 beforeAll(async () => {
   hub = await startHub({
@@ -33,7 +35,7 @@ test('a user token: kind user, its owner and the scopes it was created with (as 
   const scopes = ['custom:pc-id-users:read', 'read:servers!user=alice@example.org'];
   const token = await hub.createToken('alice@example.org', scopes);
 
-  const owner = await client.tokenOwner(token);
+  const owner = await client.tokenOwner(token, deadline());
 
   expect(owner).toMatchObject({ kind: 'user', name: 'alice@example.org', admin: false });
   // read:servers implies reading the user's name and groups; nothing else of alice's is in it
@@ -56,7 +58,7 @@ test('the hub will not put a scope its owner lacks into a token', async () => {
 });
 
 test("a user's default token inherits the user's roles but not others' custom scopes", async () => {
-  const owner = await client.tokenOwner(await hub.createToken('bob@example.org'));
+  const owner = await client.tokenOwner(await hub.createToken('bob@example.org'), deadline());
 
   expect(owner).toMatchObject({ kind: 'user', name: 'bob@example.org' });
   expect(owner.scopes).toContain('access:servers!user=bob@example.org');
@@ -64,21 +66,23 @@ test("a user's default token inherits the user's roles but not others' custom sc
 });
 
 test('a service token: kind service, with the scopes of its roles', async () => {
-  const owner = await client.tokenOwner(clientToken);
+  const owner = await client.tokenOwner(clientToken, deadline());
 
   expect(owner).toMatchObject({ kind: 'service', name: 'scoped-client' });
   expect(owner.scopes).toContain('custom:pc-id-users:read');
 });
 
-test("without an argument, the client's own token (the admin test driver service)", async () => {
-  const owner = await client.tokenOwner();
+test("the client's own token (the admin test driver service)", async () => {
+  const owner = await client.tokenOwner(hub.adminToken, deadline());
 
   expect(owner).toMatchObject({ kind: 'service', name: 'test-driver' });
   expect(owner.scopes).toContain('admin:users');
 });
 
 test('a token the hub does not know: HubError hub_http_error with the hub status 403', async () => {
-  const error = await client.tokenOwner('not-a-token-the-hub-issued').catch((e: unknown) => e);
+  const error = await client
+    .tokenOwner('not-a-token-the-hub-issued', deadline())
+    .catch((e: unknown) => e);
 
   expect(error).toBeInstanceOf(HubError);
   expect(error).toMatchObject({ code: 'hub_http_error', status: 403, path: '/user' });
@@ -87,7 +91,7 @@ test('a token the hub does not know: HubError hub_http_error with the hub status
 
 test('a revoked token is unknown at once', async () => {
   const token = await hub.createToken('bob@example.org');
-  const owner = await client.tokenOwner(token);
+  const owner = await client.tokenOwner(token, deadline());
   const tokens = (await (await hub.api('/users/bob%40example.org/tokens')).json()) as {
     api_tokens: { id: string }[];
   };
@@ -97,7 +101,7 @@ test('a revoked token is unknown at once', async () => {
   }
 
   expect(owner.name).toBe('bob@example.org');
-  await expect(client.tokenOwner(token)).rejects.toMatchObject({
+  await expect(client.tokenOwner(token, deadline())).rejects.toMatchObject({
     code: 'hub_http_error',
     status: 403,
   });

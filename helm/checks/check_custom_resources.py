@@ -16,13 +16,12 @@ import re
 import sys
 from pathlib import Path
 
-import jsonschema
 import yaml
 
 # The shared reporter lives in scripts/checks; this script runs as `python <path>`.
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts" / "checks"))
 from check_report import exit_status, report  # noqa: E402
-from crd_schemas import crd_schemas  # noqa: E402
+from crd_schemas import schemas_of_crd, validation_errors  # noqa: E402
 
 UNKNOWN_KIND = re.compile(r"Couldn't find schema for kind (\S+) with api version (\S+)")
 
@@ -37,15 +36,8 @@ def schemas_from(crds, source):
     found = {}
     for crd in crds:
         if crd.get("kind") == "CustomResourceDefinition":
-            found.update({key: (schema, source) for key, schema in crd_schemas(crd).items()})
+            found.update({key: (schema, source) for key, schema in schemas_of_crd(crd).items()})
     return found
-
-
-# Schema errors as `path: message`, deepest first, so the cause is readable.
-def schema_errors(schema, instance):
-    validator = jsonschema.Draft7Validator(schema)
-    errors = sorted(validator.iter_errors(instance), key=lambda e: -len(e.absolute_path))
-    return ["/".join(map(str, e.absolute_path)) + ": " + e.message for e in errors]
 
 
 def check_render(env, render_dir, add_on_schemas):
@@ -62,7 +54,7 @@ def check_render(env, render_dir, add_on_schemas):
         key = (doc.get("apiVersion"), doc.get("kind"))
         if key not in schemas:
             continue
-        errors = schema_errors(schemas[key][0], doc)
+        errors = validation_errors(schemas[key][0], doc)
         what = f"{env}: {doc['kind']} {doc['metadata']['name']} matches its CRD ({schemas[key][1]})"
         report(not errors, what, "; ".join(errors[:5]))
 

@@ -22,7 +22,6 @@ import re
 import sys
 from pathlib import Path
 
-import jsonschema
 import yaml
 
 # The shared reporter lives in scripts/checks, the Bicep reading in infra/checks.
@@ -32,7 +31,7 @@ sys.path.insert(0, str(ROOT / "infra" / "checks"))
 from check_key_vault_access import parse, readers, unquote  # noqa: E402
 from check_report import exit_status, report  # noqa: E402
 from check_values import helm_merge, load_yaml  # noqa: E402
-from crd_schemas import crd_schemas as strict_crd_schemas  # noqa: E402
+from crd_schemas import crd_schemas, schema_errors  # noqa: E402
 
 CSI_DRIVER = "secrets-store.csi.k8s.io"
 AZURE_FILES_DRIVER = "file.csi.azure.com"
@@ -40,11 +39,6 @@ AZURE_FILES_DRIVER = "file.csi.azure.com"
 AZURE_FILES_KEYS = ("azurestorageaccountname", "azurestorageaccountkey")
 WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"}
 HAND_MADE_HEADING = re.compile(r"^#+ .*without the Key Vault add-on", re.IGNORECASE)
-
-
-# The served, non-deprecated versions of the CRD: apiVersion -> strict schema of the object.
-def crd_schemas(crd_path):
-    return {api: schema for (api, _), schema in strict_crd_schemas(load_yaml(crd_path)).items()}
 
 
 # One pod template per workload, with the service account its pods run as.
@@ -176,12 +170,7 @@ def check_key_vault_render(label, docs, values, schemas):
     client_of = {}
     for spc in classes:
         name = spc["metadata"]["name"]
-        schema = schemas.get(spc.get("apiVersion"))
-        errors = [] if schema else [f"apiVersion {spc.get('apiVersion')} is no served version of the CRD"]
-        if schema:
-            validator = jsonschema.Draft7Validator(schema)
-            errors = [f"{'/'.join(map(str, e.absolute_path)) or '.'}: {e.message}"
-                      for e in validator.iter_errors(spc)]
+        errors = schema_errors(spc, schemas)
         report(not errors, f"{label}: SecretProviderClass {name} validates against the CRD", "; ".join(errors))
         faults = class_faults(spc, values)
         report(not faults, f"{label}: SecretProviderClass {name} reads keyVault.name as a reader", "; ".join(faults))
@@ -287,7 +276,7 @@ def load_render(path):
 def main(chart_dir, crd_path, infra_dir, infra_example, guide_path, render_dir):
     chart_dir, render_dir = Path(chart_dir), Path(render_dir)
     schemas = crd_schemas(crd_path)
-    report(bool(schemas), f"{crd_path}: served versions", ", ".join(schemas))
+    report(bool(schemas), f"{crd_path}: served versions", ", ".join(api for api, _ in schemas))
     defaults = load_yaml(chart_dir / "values.yaml")
     example = load_yaml(infra_example)
     for env in ("staging", "prod"):

@@ -1,5 +1,4 @@
 import {
-  apimSubscriptionIdProblem,
   armEndpointProblem,
   resourceGroupProblem,
   serviceNameProblem,
@@ -8,6 +7,7 @@ import {
 import { env, hubEnv, serviceEnv } from '@pchub/service-runtime';
 import { telemetryEnv } from '@pchub/telemetry';
 import { z } from 'zod';
+import { templateProblem } from './subscription-keys';
 
 /** Every variable spawn-webhook reads (docs/contracts.md#configuration), validated at start. */
 export const configShape = {
@@ -15,12 +15,7 @@ export const configShape = {
   ...hubEnv,
   ...telemetryEnv,
   // Normalised to end in '/', so the route is appended to the prefix, not in place of it.
-  USER_LOOKUP_URL: env
-    .httpUrl()
-    .refine(isPlainBase, {
-      error: 'must be a base URL without credentials, query or fragment',
-    })
-    .transform((url) => (url.endsWith('/') ? url : `${url}/`)),
+  USER_LOOKUP_URL: env.baseUrl().transform((url) => (url.endsWith('/') ? url : `${url}/`)),
   AZURE_SUBSCRIPTION_ID: setting(undefined, subscriptionIdProblem),
   APIM_RESOURCE_GROUP: setting('pc-manual-resources', resourceGroupProblem),
   APIM_SERVICE_NAME: setting('planetarycomputer', serviceNameProblem),
@@ -56,24 +51,6 @@ function setting(
       ctx.addIssue(problem);
       return z.NEVER;
     });
-}
-
-// Only reached with a valid http(s) URL: env.httpUrl has checked that first.
-function isPlainBase(raw: string): boolean {
-  const url = new URL(raw);
-  return !url.search && !url.hash && !url.username && !url.password;
-}
-
-/** The APIM subscription id for a pc-id account number. */
-export function apimSubscriptionId(template: string, pk: number): string {
-  return template.replaceAll('{pk}', String(pk));
-}
-
-// The template must name the account, and every id it yields must be one APIM accepts.
-function templateProblem(template: string): string | undefined {
-  if (!template.includes('{pk}')) return 'must contain {pk}';
-  const problem = apimSubscriptionIdProblem(apimSubscriptionId(template, 1));
-  return problem && `with {pk} filled in ${problem}`;
 }
 
 // What a POSIX shell and the spawners accept as a variable name.

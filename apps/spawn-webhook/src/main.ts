@@ -23,11 +23,9 @@ async function main(): Promise<void> {
   const logger = createLogger(SERVICE_NAME);
   const telemetry = startTelemetry({ serviceName: SERVICE_NAME, environment: config, logger });
   const metrics = createWebhookMetrics(telemetry.meter);
-  // The token check shares the request's deadline, so a slow hub cannot stretch an answer past it.
   const hub = new HubClient({
     apiUrl: config.JUPYTERHUB_API_URL,
     token: config.JUPYTERHUB_API_TOKEN,
-    timeoutMs: config.UPSTREAM_DEADLINE_MS,
   });
   const userLookup = new UserLookupClient({
     baseUrl: config.USER_LOOKUP_URL,
@@ -47,11 +45,17 @@ async function main(): Promise<void> {
     template: config.APIM_SUBSCRIPTION_ID_TEMPLATE,
     ttlSeconds: config.KEY_CACHE_TTL_SECONDS,
     missTtlSeconds: config.KEY_MISS_TTL_SECONDS,
-    deadlineMs: config.UPSTREAM_DEADLINE_MS,
     metrics,
     logger,
   });
-  const service = createService({ name: SERVICE_NAME, env: config, logger });
+  // One deadline per request: the token check and the whole lookup chain fit in it, so a slow
+  // hub cannot stretch an answer past it.
+  const service = createService({
+    name: SERVICE_NAME,
+    env: config,
+    logger,
+    deadlineMs: config.UPSTREAM_DEADLINE_MS,
+  });
   // Answers are no-store and never revalidated; an ETag would only be a hash of the key.
   service.app.set('etag', false);
   registerRoutes(service.router, {
@@ -60,7 +64,6 @@ async function main(): Promise<void> {
     metrics,
     metricsHandler: telemetry.metricsHandler,
     envVarName: config.SPAWN_ENV_VAR_NAME,
-    deadlineMs: config.UPSTREAM_DEADLINE_MS,
   });
   service.onShutdown(() => userLookup.close());
   service.onShutdown(() => hub.close());

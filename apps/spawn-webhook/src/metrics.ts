@@ -1,9 +1,8 @@
 import type { Meter } from '@opentelemetry/api';
 import type { CacheOutcome } from '@pchub/lookup-cache';
+import type { RequestOutcome } from '@pchub/service-runtime';
 import { REQUEST_SECONDS_BUCKETS } from '@pchub/telemetry';
 
-/** 'found' or the error code the request was answered with. */
-export type RequestOutcome = string;
 export type Upstream = 'user_lookup' | 'arm';
 export type UpstreamOutcome = 'found' | 'not_found' | 'upstream_error' | 'upstream_timeout';
 
@@ -12,6 +11,21 @@ export interface WebhookMetrics {
   upstream(upstream: Upstream, outcome: UpstreamOutcome, seconds: number): void;
   cache(outcome: CacheOutcome): void;
 }
+
+/**
+ * Outcomes the alert rules count (helm/pchub/files/alerts): exported at 0 from the start, since
+ * Prometheus's increase() cannot see the first sample of a series, and so the first refusal or
+ * timeout would go unnoticed.
+ */
+export const ALERTED_OUTCOMES: readonly RequestOutcome[] = [
+  'found',
+  'unauthorized',
+  'forbidden',
+  'upstream_error',
+  'upstream_timeout',
+  'hub_unavailable',
+  'internal_error',
+];
 
 // Labels are fixed vocabularies (codes, upstream names), never user names or keys.
 export function createWebhookMetrics(meter: Meter): WebhookMetrics {
@@ -35,6 +49,7 @@ export function createWebhookMetrics(meter: Meter): WebhookMetrics {
     description:
       'Key cache results: hit, miss (went upstream) or coalesced (joined a lookup in flight)',
   });
+  for (const outcome of ALERTED_OUTCOMES) requests.add(0, { outcome });
   return {
     request: (outcome, seconds) => {
       requests.add(1, { outcome });

@@ -1,7 +1,7 @@
-import { UpstreamError } from '@pchub/lookup-cache';
-import { type HubAuth, ServiceError } from '@pchub/service-runtime';
+import { deadlineOf, type HubAuth, ServiceError, trackRequests } from '@pchub/service-runtime';
+import { UpstreamError } from '@pchub/upstream';
 import express from 'express';
-import type { RequestOutcome, WebhookMetrics } from './metrics';
+import type { WebhookMetrics } from './metrics';
 import { parseSpawnRequest } from './spawn-request';
 import type { KeyAnswer, SubscriptionKeys } from './subscription-keys';
 
@@ -17,8 +17,6 @@ export interface RouteDeps {
   metricsHandler: express.RequestHandler;
   /** SPAWN_ENV_VAR_NAME */
   envVarName: string;
-  /** UPSTREAM_DEADLINE_MS: the whole answer, token check included, fits in it. */
-  deadlineMs: number;
 }
 
 const MISSING_MESSAGES = {
@@ -28,58 +26,36 @@ const MISSING_MESSAGES = {
 
 /** Registers the spawn-environment route and the metrics route on the prefix router. */
 export function registerRoutes(router: express.Router, deps: RouteDeps): void {
-  router.use(ROUTE, track(deps.metrics));
+  // Every answer is per user and secret: counted, timed and never stored.
+  router.use(ROUTE, trackRequests(deps.metrics.request));
   router.post(
     ROUTE,
     deps.auth.requireScope(SPAWN_SCOPE),
     express.json({ limit: BODY_LIMIT }),
     async (req, res) => {
-      const answer = await findKey(deps, req.body, res);
-      res.locals['outcome'] = 'found';
-      res.json({ environment: { [deps.envVarName]: answer.key } });
+      const key = await findKey(deps, req.body, deadlineOf(res));
+      res.json({ environment: { [deps.envVarName]: key } });
     },
   );
   router.get('/metrics', deps.auth.requireScope(METRICS_SCOPE), deps.metricsHandler);
 }
 
-// Every answer is per user and secret: no-store; each is counted and timed once sent.
-function track(metrics: WebhookMetrics): express.RequestHandler {
-  return (_req, res, next) => {
-    const started = performance.now();
-    res.locals['startedAt'] = started;
-    res.set('Cache-Control', 'no-store');
-    res.on('finish', () => metrics.request(outcomeOf(res), (performance.now() - started) / 1000));
-    next();
-  };
-}
-
-async function findKey(
-  deps: RouteDeps,
-  body: unknown,
-  res: express.Response,
-): Promise<{ key: string }> {
+// The key, or the error to answer with; the request's deadline (already partly spent on the
+// token check) bounds the lookup.
+async function findKey(deps: RouteDeps, body: unknown, deadline: AbortSignal): Promise<string> {
   const parsed = parseSpawnRequest(body);
-  if ('problem' in parsed)
-    throw fail(res, new ServiceError(400, 'invalid_request', parsed.problem));
+  if ('problem' in parsed) throw new ServiceError(400, 'invalid_request', parsed.problem);
   let answer: KeyAnswer;
   try {
-    answer = await deps.keys.find(
-      parsed.request.user,
-      (res.locals['startedAt'] as number) + deps.deadlineMs,
-    );
+    answer = await deps.keys.find(parsed.request.user, deadline);
   } catch (error) {
     if (!(error instanceof UpstreamError)) throw error;
-    throw fail(res, upstreamAnswer(error));
+    throw upstreamAnswer(error);
   }
-  if ('missing' in answer)
-    throw fail(res, new ServiceError(404, answer.missing, MISSING_MESSAGES[answer.missing]));
-  return answer;
-}
-
-// Remembers the exact code for the metrics before the runtime renders the error.
-function fail(res: express.Response, error: ServiceError): ServiceError {
-  res.locals['outcome'] = error.code;
-  return error;
+  if ('missing' in answer) {
+    throw new ServiceError(404, answer.missing, MISSING_MESSAGES[answer.missing]);
+  }
+  return answer.found;
 }
 
 // Upstream faults become 502/504 naming the side that failed, never what it said.
@@ -89,21 +65,4 @@ function upstreamAnswer(error: UpstreamError): ServiceError {
   }
   const side = error.upstream === 'arm' ? 'Azure Resource Manager' : 'user-lookup';
   return new ServiceError(502, 'upstream_error', `the key lookup failed at ${side}`);
-}
-
-const OUTCOME_BY_STATUS: Record<number, RequestOutcome> = {
-  400: 'invalid_request',
-  401: 'unauthorized',
-  403: 'forbidden',
-  404: 'not_found',
-  413: 'payload_too_large',
-  415: 'unsupported_media_type',
-  500: 'internal_error',
-  502: 'hub_unavailable',
-};
-
-// The handler records its exact code; other answers came from authentication or body parsing.
-function outcomeOf(res: express.Response): RequestOutcome {
-  const recorded = res.locals['outcome'] as RequestOutcome | undefined;
-  return recorded ?? OUTCOME_BY_STATUS[res.statusCode] ?? `status_${res.statusCode}`;
 }

@@ -1,13 +1,13 @@
-import type { ApimKeyReader } from '@pchub/apim-client';
-import { LookupCache, UpstreamError } from '@pchub/lookup-cache';
+import { apimSubscriptionIdProblem, type ApimKeyReader } from '@pchub/apim-client';
+import { type Answer, LookupCache } from '@pchub/lookup-cache';
 import type { Logger } from '@pchub/service-runtime';
-import { LRUCache } from 'lru-cache';
-import { apimSubscriptionId } from './config';
+import { UpstreamError } from '@pchub/upstream';
 import type { Upstream, UpstreamOutcome, WebhookMetrics } from './metrics';
 import type { UserLookupClient } from './user-lookup-client';
 
 export type MissKind = 'user_not_found' | 'subscription_not_found';
-export type KeyAnswer = { key: string } | { missing: MissKind };
+/** The user's APIM primary key, or why there is none. */
+export type KeyAnswer = Answer<string, MissKind>;
 
 export interface SubscriptionKeysOptions {
   userLookup: Pick<UserLookupClient, 'pkOf'>;
@@ -16,61 +16,51 @@ export interface SubscriptionKeysOptions {
   template: string;
   ttlSeconds: number;
   missTtlSeconds: number;
-  deadlineMs: number;
   metrics: WebhookMetrics;
   logger: Logger;
 }
 
-const MAX_ENTRIES = 10_000;
+// The APIM subscription id for a pc-id account number.
+function apimSubscriptionId(template: string, pk: number): string {
+  return template.replaceAll('{pk}', String(pk));
+}
+
+/** Why a template is unusable: it must name the account, and every id it yields be one APIM accepts. */
+export function templateProblem(template: string): string | undefined {
+  if (!template.includes('{pk}')) return 'must contain {pk}';
+  const problem = apimSubscriptionIdProblem(apimSubscriptionId(template, 1));
+  return problem && `with {pk} filled in ${problem}`;
+}
 
 /**
  * Hub username -> APIM primary key (user-lookup for the pk, then ARM listSecrets), through one
- * cache: keys for the TTL, misses briefly, concurrent requests for a user sharing one lookup,
- * the whole chain bounded by the deadline.
+ * cache: keys for the TTL, misses (and which kind) briefly, concurrent requests for a user
+ * sharing one lookup, each request waiting no longer than its own deadline.
  */
 export class SubscriptionKeys {
-  private readonly cache: LookupCache<string>;
-  // The cache remembers a miss as null; this remembers which miss, for as long.
-  private readonly missKinds: LRUCache<string, MissKind>;
+  private readonly cache: LookupCache<string, string, MissKind>;
 
   constructor(private readonly options: SubscriptionKeysOptions) {
-    const { ttlSeconds, missTtlSeconds, deadlineMs } = options;
-    this.cache = new LookupCache(
-      { ttlSeconds, missTtlSeconds, deadlineMs, maxEntries: MAX_ENTRIES },
-      (user, signal) => this.lookUp(user, signal),
+    const { ttlSeconds, missTtlSeconds } = options;
+    this.cache = new LookupCache({ ttlSeconds, missTtlSeconds }, (user, signal) =>
+      this.lookUp(user, signal),
     );
-    this.missKinds = new LRUCache({ max: MAX_ENTRIES, ttl: Math.ceil(missTtlSeconds * 1000) });
   }
 
-  /**
-   * The user's key or why there is none, by `deadlineAt` (a performance.now() time) at the
-   * latest: a request that already spent time (e.g. on its token check) gets only the rest.
-   */
-  async find(user: string, deadlineAt: number): Promise<KeyAnswer> {
-    const { value, outcome } = await withinBudget(
-      this.cache.get(user),
-      deadlineAt - performance.now(),
-    );
+  /** The user's key or why there is none; an `upstream_timeout` once `deadline` fires. */
+  async find(user: string, deadline: AbortSignal): Promise<KeyAnswer> {
+    const { answer, outcome } = await this.cache.get(user, deadline);
     this.options.metrics.cache(outcome);
-    if (value !== null) return { key: value };
-    // Only absent if the side table evicted it under more than MAX_ENTRIES distinct misses.
-    return { missing: this.missKinds.get(user) ?? 'user_not_found' };
+    return answer;
   }
 
   // One real upstream chain per uncached user; coalesced requests and hits never get here.
-  private async lookUp(user: string, signal: AbortSignal): Promise<string | null> {
+  private async lookUp(user: string, signal: AbortSignal): Promise<KeyAnswer> {
     const pk = await this.call('user_lookup', () => this.options.userLookup.pkOf(user, signal));
-    if (pk === null) return this.miss(user, 'user_not_found');
+    if (pk === null) return { missing: 'user_not_found' };
     const sid = apimSubscriptionId(this.options.template, pk);
     const key = await this.call('arm', () => this.options.apim.primaryKey(sid, signal));
-    if (key === null) return this.miss(user, 'subscription_not_found');
-    this.missKinds.delete(user);
-    return key;
-  }
-
-  private miss(user: string, kind: MissKind): null {
-    this.missKinds.set(user, kind);
-    return null;
+    return key === null ? { missing: 'subscription_not_found' } : { found: key };
   }
 
   // Counts and times each upstream call; failures are logged once here (by code, never a secret).
@@ -94,24 +84,4 @@ export class SubscriptionKeys {
       this.options.metrics.upstream(upstream, outcome, (performance.now() - started) / 1000);
     }
   }
-}
-
-// Rejects with a timeout once the request's own budget is spent, even if the shared lookup
-// it joined still runs for others.
-function withinBudget<T>(work: Promise<T>, budgetMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new UpstreamError(
-            'upstream_timeout',
-            'lookup',
-            'the key lookup did not finish within the deadline',
-          ),
-        ),
-      Math.max(0, budgetMs),
-    );
-  });
-  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }

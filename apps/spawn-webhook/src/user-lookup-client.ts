@@ -1,5 +1,5 @@
-import { UpstreamError } from '@pchub/lookup-cache';
-import { Agent, request } from 'undici';
+import { failedCall, upstreamAgent, UpstreamError } from '@pchub/upstream';
+import { request } from 'undici';
 
 const UPSTREAM = 'user-lookup';
 // A user record is a few dozen bytes; far more is a misbehaving upstream, not data.
@@ -15,7 +15,7 @@ export interface UserLookupClientOptions {
 
 /** Client of user-lookup's GET api/v1/users/{name}: a hub username to the pc-id account number. */
 export class UserLookupClient {
-  private readonly agent = new Agent({ maxResponseSize: MAX_RESPONSE_BYTES });
+  private readonly agent = upstreamAgent({ maxResponseBytes: MAX_RESPONSE_BYTES });
 
   constructor(private readonly options: UserLookupClientOptions) {}
 
@@ -37,18 +37,7 @@ export class UserLookupClient {
       const body = await response.body.text();
       return interpret(response.statusCode, body);
     } catch (error) {
-      if (error instanceof UpstreamError) throw error;
-      if (signal.aborted)
-        throw new UpstreamError(
-          'upstream_timeout',
-          UPSTREAM,
-          'user-lookup did not answer within the deadline',
-        );
-      throw new UpstreamError(
-        'upstream_error',
-        UPSTREAM,
-        `user-lookup request failed: ${networkCode(error)}`,
-      );
+      throw failedCall(UPSTREAM, error, signal);
     }
   }
 
@@ -110,11 +99,4 @@ function parseJson(body: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-// Names the failure by its code only: undici messages may quote addresses.
-function networkCode(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') return code;
-  return error instanceof Error ? error.name : 'unknown error';
 }

@@ -10,17 +10,15 @@ import { SessionTracker } from './sessions';
 import { ProfileLabels } from './usage';
 
 const SERVICE = 'usage-monitor';
-// Closing the hub pool waits for a request in flight; shutdown must not wait a page timeout.
-const HUB_CLOSE_WAIT_MS = 1_000;
 
 const logger = createLogger(SERVICE);
 const config = loadMonitorConfig();
 const environment = config.JUPYTERHUB_ENVIRONMENT;
 const telemetry = startTelemetry({ serviceName: SERVICE, environment: config, logger });
+const requestTimeoutMs = config.MONITOR_REQUEST_TIMEOUT_SECONDS * 1000;
 const hub = new HubClient({
   apiUrl: config.JUPYTERHUB_API_URL,
   token: config.JUPYTERHUB_API_TOKEN,
-  timeoutMs: config.MONITOR_REQUEST_TIMEOUT_SECONDS * 1000,
 });
 const labels = new ProfileLabels(config.MONITOR_MAX_PROFILES);
 const metrics = createUsageMetrics(telemetry.meter, {
@@ -31,22 +29,25 @@ const metrics = createUsageMetrics(telemetry.meter, {
 const poller: Poller = new Poller({
   source: hub,
   intervalMs: config.MONITOR_INTERVAL_SECONDS * 1000,
+  pageTimeoutMs: requestTimeoutMs,
   labels,
   tracker: new SessionTracker(),
   listener: createReporter({ environment, metrics, labels, logger, emitLog: telemetry.emitLog }),
   onListenerError: (error) => logger.error({ err: error }, 'reporting a poll cycle failed'),
 });
 
-const service = createService({ name: SERVICE, env: config, logger });
+// the token check of GET metrics has the same bound as a page request
+const service = createService({ name: SERVICE, env: config, logger, deadlineMs: requestTimeoutMs });
 // like JupyterHub's own /hub/metrics: read:metrics, unless the operator opens it
 const guards: RequestHandler[] = config.MONITOR_METRICS_AUTH
   ? [createHubAuth({ hub, logger }).requireScope('read:metrics')]
   : [];
 service.router.get('/metrics', ...guards, telemetry.metricsHandler);
 service.onShutdown(async () => {
+  // ends the page request in flight, so closing the pool does not wait for it
   poller.stop();
   await telemetry.shutdown();
-  await atMost(hub.close(), HUB_CLOSE_WAIT_MS);
+  await hub.close();
 });
 
 logger.info(
@@ -60,8 +61,3 @@ logger.info(
 );
 poller.start();
 void runService(service);
-
-// Waits for `task`, but no longer than `ms` (an unref'd timer: it never keeps the process up).
-function atMost(task: Promise<unknown>, ms: number): Promise<unknown> {
-  return Promise.race([task, new Promise((resolve) => setTimeout(resolve, ms).unref())]);
-}

@@ -20,7 +20,7 @@ let poller: Poller | undefined;
 
 beforeEach(async () => {
   hub = await startFakeHub(TOKEN);
-  client = new HubClient({ apiUrl: hub.apiUrl, token: TOKEN, timeoutMs: 300 });
+  client = new HubClient({ apiUrl: hub.apiUrl, token: TOKEN });
 });
 
 afterEach(async () => {
@@ -36,6 +36,7 @@ function startPoller(intervalMs = 20, listener?: Partial<PollListener>) {
   poller = new Poller({
     source: client,
     intervalMs,
+    pageTimeoutMs: 300,
     labels: new ProfileLabels(50),
     tracker: new SessionTracker(),
     listener: {
@@ -171,7 +172,7 @@ describe('Poller', () => {
     hub.faultFor = () => ({ kind: 'hang' });
     const recorded = startPoller(1);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    // 300 ms client timeout: about 5 cycles in 1.5 s, where overlapping ticks would be ~1500
+    // 300 ms page timeout: about 5 cycles in 1.5 s, where overlapping ticks would be ~1500
     expect(hub.userRequests).toBeGreaterThanOrEqual(2);
     expect(hub.userRequests).toBeLessThanOrEqual(6);
     expect(recorded.failures.length).toBeLessThanOrEqual(hub.userRequests);
@@ -211,11 +212,25 @@ describe('Poller', () => {
     expect(hub.userRequests).toBe(requests);
   });
 
-  it('rejects an interval setTimeout cannot honour', () => {
-    const make = (intervalMs: number) =>
+  it('ends the page request in flight when stopped', async () => {
+    hub.users = population(3);
+    hub.faultFor = () => ({ kind: 'hang' });
+    const recorded = startPoller(10);
+    await waitFor(() => hub.userRequests >= 1);
+    const stopped = performance.now();
+    poller!.stop();
+    await poller!.idle();
+    // well before the 300 ms page timeout, and the abandoned cycle reports nothing
+    expect(performance.now() - stopped).toBeLessThan(150);
+    expect(recorded.failures).toEqual([]);
+  });
+
+  it('rejects an interval or page timeout setTimeout cannot honour', () => {
+    const make = (intervalMs: number, pageTimeoutMs = 300) =>
       new Poller({
         source: client,
         intervalMs,
+        pageTimeoutMs,
         labels: new ProfileLabels(5),
         tracker: new SessionTracker(),
         listener: { cycleSucceeded: () => undefined, cycleFailed: () => undefined },
@@ -224,5 +239,6 @@ describe('Poller', () => {
     expect(() => make(0)).toThrow('intervalMs must be a positive number of at most 2147483647');
     expect(() => make(2 ** 31)).toThrow('intervalMs must be a positive number of at most');
     expect(() => make(Number.NaN)).toThrow('intervalMs must be a positive number of at most');
+    expect(() => make(10, 0)).toThrow('pageTimeoutMs must be a positive number of at most');
   });
 });

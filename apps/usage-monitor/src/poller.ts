@@ -8,7 +8,7 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 /** Where users come from: HubClient in production. */
 export interface UserSource {
-  listUsers(query: UserQuery): AsyncIterable<HubUser>;
+  listUsers(query: UserQuery, pageSignal: () => AbortSignal): AsyncIterable<HubUser>;
 }
 
 /** Told about every cycle; its calls never break the poll loop. */
@@ -20,6 +20,8 @@ export interface PollListener {
 export interface PollerOptions {
   source: UserSource;
   intervalMs: number;
+  /** bound on each page request of a listing (MONITOR_REQUEST_TIMEOUT_SECONDS) */
+  pageTimeoutMs: number;
   labels: ProfileLabels;
   tracker: SessionTracker;
   listener: PollListener;
@@ -36,14 +38,13 @@ export class Poller {
   private latestCounts: UsageCounts | null = null;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  // Ends the page request in flight when stop() comes.
+  private cancel: AbortController | undefined;
   private stopped = true;
 
   constructor(private readonly options: PollerOptions) {
-    const { intervalMs } = options;
-    // setTimeout silently turns delays past 2^31-1 ms into 1 ms
-    if (!(Number.isFinite(intervalMs) && intervalMs > 0 && intervalMs <= MAX_TIMER_MS)) {
-      throw new TypeError(`intervalMs must be a positive number of at most ${MAX_TIMER_MS}`);
-    }
+    checkDelay('intervalMs', options.intervalMs);
+    checkDelay('pageTimeoutMs', options.pageTimeoutMs);
   }
 
   /** Counts of the last good cycle; null until one succeeded. */
@@ -58,10 +59,11 @@ export class Poller {
     this.loop(0);
   }
 
-  /** Stops scheduling; a cycle in flight is abandoned (it commits and reports nothing). */
+  /** Stops scheduling; a cycle in flight is abandoned (its request ended; it commits and reports nothing). */
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.cancel?.abort();
   }
 
   /** Resolves when the cycle in flight (if any) has settled. */
@@ -103,7 +105,13 @@ export class Poller {
   // The complete listing, or null when stop() came first.
   private async listActive(): Promise<Listing | null> {
     const listing = new Listing();
-    for await (const user of this.options.source.listUsers({ state: 'active', limit: PAGE_SIZE })) {
+    const cancel = new AbortController();
+    this.cancel = cancel;
+    // AbortSignal.timeout takes whole milliseconds only.
+    const pageTimeoutMs = Math.ceil(this.options.pageTimeoutMs);
+    const pageSignal = () => AbortSignal.any([cancel.signal, AbortSignal.timeout(pageTimeoutMs)]);
+    const query = { state: 'active', limit: PAGE_SIZE } as const;
+    for await (const user of this.options.source.listUsers(query, pageSignal)) {
       if (this.stopped) return null;
       listing.addUser(user);
     }
@@ -117,6 +125,13 @@ export class Poller {
     } catch (error) {
       this.options.onListenerError(error);
     }
+  }
+}
+
+// setTimeout silently turns delays past 2^31-1 ms into 1 ms, and AbortSignal.timeout refuses them.
+function checkDelay(name: string, ms: number): void {
+  if (!(Number.isFinite(ms) && ms > 0 && ms <= MAX_TIMER_MS)) {
+    throw new TypeError(`${name} must be a positive number of at most ${MAX_TIMER_MS}`);
   }
 }
 

@@ -9,18 +9,9 @@ export const configShape = {
   // The hub token's rules fit any API token: required, trimmed (secret files end in a newline),
   // visible ASCII only so it can travel in a header, and never quoted back in the error line.
   PC_ID_TOKEN: hubEnv.JUPYTERHUB_API_TOKEN,
-  // A query or fragment would swallow the path the client appends to this base.
-  PC_ID_URL: env
-    .httpUrl('https://planetarycomputer.microsoft.com/id')
-    .refine(isPlainBase, { error: 'must be a base URL without credentials, query or fragment' }),
+  PC_ID_URL: env.baseUrl('https://planetarycomputer.microsoft.com/id'),
   LOOKUP_CACHE_TTL_SECONDS: env.positiveNumber(600),
   // A pc-id account created after a miss shows up within this time.
   LOOKUP_MISS_TTL_SECONDS: env.positiveNumber(30),
   UPSTREAM_DEADLINE_MS: env.positiveNumber(4000),
 };
-
-// Only reached with a valid http(s) URL: env.httpUrl has checked that first.
-function isPlainBase(raw: string): boolean {
-  const url = new URL(raw);
-  return !url.search && !url.hash && !url.username && !url.password;
-}

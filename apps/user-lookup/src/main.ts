@@ -29,11 +29,16 @@ async function main(): Promise<void> {
     pcIdToken: config.PC_ID_TOKEN,
     ttlSeconds: config.LOOKUP_CACHE_TTL_SECONDS,
     missTtlSeconds: config.LOOKUP_MISS_TTL_SECONDS,
-    deadlineMs: config.UPSTREAM_DEADLINE_MS,
     metrics,
     logger,
   });
-  const service = createService({ name: SERVICE_NAME, env: config, logger });
+  // One deadline per request: the token check and the pc-id lookup fit in it.
+  const service = createService({
+    name: SERVICE_NAME,
+    env: config,
+    logger,
+    deadlineMs: config.UPSTREAM_DEADLINE_MS,
+  });
   registerRoutes(service.router, {
     auth: createHubAuth({ hub, logger }),
     directory,

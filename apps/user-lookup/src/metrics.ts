@@ -1,10 +1,15 @@
 import type { Meter } from '@opentelemetry/api';
 import type { CacheOutcome } from '@pchub/lookup-cache';
+import type { RequestOutcome } from '@pchub/service-runtime';
 import { REQUEST_SECONDS_BUCKETS } from '@pchub/telemetry';
 
-/** What a lookup request ended as: 'found' or the error code it was answered with. */
-export type RequestOutcome = string;
-export type UpstreamOutcome = 'found' | 'not_found' | 'upstream_error' | 'upstream_timeout';
+export const UPSTREAM_OUTCOMES = [
+  'found',
+  'not_found',
+  'upstream_error',
+  'upstream_timeout',
+] as const;
+export type UpstreamOutcome = (typeof UPSTREAM_OUTCOMES)[number];
 
 export interface LookupMetrics {
   request(route: 'users' | 'me', outcome: RequestOutcome): void;
@@ -29,6 +34,9 @@ export function createLookupMetrics(meter: Meter): LookupMetrics {
     description:
       'Lookup cache results: hit, miss (went to pc-id) or coalesced (joined a call in flight)',
   });
+  // Every pc-id outcome at 0 from the start: the alert on failing pc-id calls (helm/pchub/files/
+  // alerts) takes their ratio, and Prometheus's rate() cannot see a series' first sample.
+  for (const outcome of UPSTREAM_OUTCOMES) upstreamCalls.add(0, { outcome });
   return {
     request: (route, outcome) => requests.add(1, { route, outcome }),
     upstream: (outcome, seconds) => {

@@ -1,8 +1,14 @@
-import { UpstreamError } from '@pchub/lookup-cache';
+import { UpstreamError } from '@pchub/upstream';
 import { userNameProblem } from '@pchub/pc-id-client';
-import { callerOf, type HubAuth, ServiceError } from '@pchub/service-runtime';
+import {
+  callerOf,
+  deadlineOf,
+  type HubAuth,
+  ServiceError,
+  trackRequests,
+} from '@pchub/service-runtime';
 import type express from 'express';
-import type { LookupMetrics, RequestOutcome } from './metrics';
+import type { LookupMetrics } from './metrics';
 import type { UserDirectory } from './user-directory';
 
 export const USERS_SCOPE = 'custom:pc-id-users:read';
@@ -15,14 +21,19 @@ export interface RouteDeps {
   metricsHandler: express.RequestHandler;
 }
 
-type Route = 'users' | 'me';
-
 /** Registers the lookup routes and the metrics route on the service's prefix router. */
 export function registerRoutes(router: express.Router, deps: RouteDeps): void {
   const { auth } = deps;
-  // Mounted with use() so they run before route matching, which may already fail on a bad name.
-  router.use('/api/v1/users', track('users', deps.metrics));
-  router.use('/api/v1/me', track('me', deps.metrics));
+  // Every answer is per caller and may change: counted, never stored. Mounted with use() so
+  // they run before route matching, which may already fail on a bad name.
+  router.use(
+    '/api/v1/users',
+    trackRequests((outcome) => deps.metrics.request('users', outcome)),
+  );
+  router.use(
+    '/api/v1/me',
+    trackRequests((outcome) => deps.metrics.request('me', outcome)),
+  );
   router.get('/api/v1/users/:name', auth.requireScope(USERS_SCOPE), (req, res) =>
     answer(res, deps.directory, nameParam(req)),
   );
@@ -47,49 +58,18 @@ function ownName(res: express.Response): string {
   return caller.name;
 }
 
-// Every answer is per caller and may change: no-store, and counted once it is sent.
-function track(route: Route, metrics: LookupMetrics): express.RequestHandler {
-  return (_req, res, next) => {
-    res.set('Cache-Control', 'no-store');
-    res.on('finish', () => metrics.request(route, outcomeOf(res)));
-    next();
-  };
-}
-
-const OUTCOME_BY_STATUS: Record<number, RequestOutcome> = {
-  200: 'found',
-  400: 'invalid_request',
-  401: 'unauthorized',
-  403: 'forbidden',
-  404: 'not_found',
-  500: 'internal_error',
-  502: 'hub_unavailable',
-};
-
-// The lookup records its exact code; other answers came from authentication or routing.
-function outcomeOf(res: express.Response): RequestOutcome {
-  const recorded = res.locals['outcome'] as RequestOutcome | undefined;
-  return recorded ?? OUTCOME_BY_STATUS[res.statusCode] ?? `status_${res.statusCode}`;
-}
-
 async function answer(res: express.Response, directory: UserDirectory, name: string) {
-  try {
-    const problem = userNameProblem(name);
-    if (problem !== undefined) throw new ServiceError(400, 'invalid_request', problem);
-    const user = await lookUp(directory, name);
-    if (!user) throw new ServiceError(404, 'user_not_found', 'no pc-id account for this user');
-    res.locals['outcome'] = 'found';
-    res.json({ name, pk: user.pk });
-  } catch (error) {
-    if (error instanceof ServiceError) res.locals['outcome'] = error.code;
-    throw error;
-  }
+  const problem = userNameProblem(name);
+  if (problem !== undefined) throw new ServiceError(400, 'invalid_request', problem);
+  const user = await lookUp(directory, name, deadlineOf(res));
+  if (!user) throw new ServiceError(404, 'user_not_found', 'no pc-id account for this user');
+  res.json({ name, pk: user.pk });
 }
 
 // Upstream faults become 502/504 with words that name the side that failed, never the token.
-async function lookUp(directory: UserDirectory, name: string) {
+async function lookUp(directory: UserDirectory, name: string, deadline: AbortSignal) {
   try {
-    return await directory.find(name);
+    return await directory.find(name, deadline);
   } catch (error) {
     if (!(error instanceof UpstreamError)) throw error;
     if (error.code === 'upstream_timeout') {

@@ -1,4 +1,4 @@
-import { UpstreamError } from '@pchub/lookup-cache';
+import { UpstreamError } from '@pchub/upstream';
 import { createTestCa } from '@pchub/test-support';
 import type { TestCa } from '@pchub/test-support';
 import { startManagedIdentityStandIn, trustTestCa } from '@pchub/test-support';

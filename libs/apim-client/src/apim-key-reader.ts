@@ -1,5 +1,5 @@
 import { ApiManagementClient } from '@azure/arm-apimanagement';
-import { UpstreamError } from '@pchub/lookup-cache';
+import { UpstreamError } from '@pchub/upstream';
 import { untilAborted } from './abort';
 import { isSubscriptionNotFound, toUpstreamError } from './arm-errors';
 import { abortBoundCredential } from './bounded-credential';

@@ -1,4 +1,4 @@
-import { UpstreamError } from '@pchub/lookup-cache';
+import { UpstreamError } from '@pchub/upstream';
 
 const UPSTREAM = 'arm';
 // ARM error codes are identifiers; anything else is not echoed (it could carry data).

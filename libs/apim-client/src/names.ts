@@ -1,3 +1,5 @@
+import { isPlainBase, parseHttpUrl } from '@pchub/upstream';
+
 /**
  * Azure's naming rules for what the key reader addresses, so a typo in a setting fails at
  * start with a clear message instead of as a 404 for every user. Each returns why a value
@@ -34,9 +36,8 @@ export function apimSubscriptionIdProblem(value: unknown): string | undefined {
 // The SDK refuses to send bearer tokens over http and derives the token scope from the
 // endpoint, so it must be an https origin (optionally with a path) and nothing more.
 export function armEndpointProblem(value: unknown): string | undefined {
-  const problem = 'must be an https URL without credentials, query or fragment';
-  if (typeof value !== 'string' || !URL.canParse(value)) return problem;
-  const url = new URL(value);
-  const extra = url.search || url.hash || url.username || url.password;
-  return url.protocol === 'https:' && !extra ? undefined : problem;
+  const url = parseHttpUrl(value, ['https:']);
+  return url && isPlainBase(url)
+    ? undefined
+    : 'must be an https URL without credentials, query or fragment';
 }

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { UpstreamError } from '@pchub/lookup-cache';
+import { UpstreamError } from '@pchub/upstream';
 import {
   createTestCa,
   ENTRA_HOSTNAME,

@@ -7,6 +7,9 @@ import { sendJson, startLocalServer, type LocalServer } from './testing/local-se
 
 const TOKEN = 'svc-token-5f0c2a9e1d';
 const CALLER = 'caller-token-77aa01';
+// The caller's deadline: the client has no timer of its own.
+const deadline = () => AbortSignal.timeout(2000);
+const OWNER = { kind: 'user', name: 'ada', scopes: [] };
 
 describe('HubClient options', () => {
   const valid = { apiUrl: 'http://127.0.0.1:8081/hub/api', token: TOKEN };
@@ -35,21 +38,6 @@ describe('HubClient options', () => {
       'a token with a newline',
       { ...valid, token: 'abc\r\nx-injected: 1' },
       'token must be a non-empty string of visible ASCII characters',
-    ],
-    [
-      'a zero timeout',
-      { ...valid, timeoutMs: 0 },
-      'timeoutMs must be a positive number of at most 3600000',
-    ],
-    [
-      'a NaN timeout',
-      { ...valid, timeoutMs: NaN },
-      'timeoutMs must be a positive number of at most 3600000',
-    ],
-    [
-      'a huge timeout',
-      { ...valid, timeoutMs: 2 ** 31 },
-      'timeoutMs must be a positive number of at most 3600000',
     ],
   ])('rejects %s', (_name, options, message) => {
     expect(() => new HubClient(options as HubClientOptions)).toThrow(new TypeError(message));
@@ -80,13 +68,6 @@ describe('HubClient calls', () => {
   afterEach(() => client.close());
   afterAll(() => hub.close());
 
-  it('info() reads the version from GET {apiUrl}/', async () => {
-    answer = () => [200, { version: '5.5.4', extra: true }];
-    await expect(client.info()).resolves.toEqual({ version: '5.5.4' });
-    expect(hub.requests[0]).toMatchObject({ method: 'GET', url: '/hub/api/' });
-    expect(hub.requests[0]?.headers.authorization).toBe(`token ${TOKEN}`);
-  });
-
   it('tokenOwner() asks GET /user with the given token', async () => {
     answer = (_url, auth) =>
       auth === `token ${CALLER}`
@@ -101,7 +82,7 @@ describe('HubClient calls', () => {
             },
           ]
         : [403, { status: 403, message: 'Forbidden' }];
-    await expect(client.tokenOwner(CALLER)).resolves.toEqual({
+    await expect(client.tokenOwner(CALLER, deadline())).resolves.toEqual({
       kind: 'service',
       name: 'spawner',
       admin: false,
@@ -110,18 +91,18 @@ describe('HubClient calls', () => {
     expect(hub.requests[0]?.url).toBe('/hub/api/user');
   });
 
-  it('tokenOwner() defaults to its own token and keeps user fields', async () => {
+  it('tokenOwner() keeps user fields', async () => {
     answer = (_url, auth) => [
       200,
       {
         kind: 'user',
-        name: auth === `token ${TOKEN}` ? 'me' : 'other',
+        name: auth === `token ${CALLER}` ? 'me' : 'other',
         groups: ['g'],
         roles: ['user'],
         scopes: [],
       },
     ];
-    await expect(client.tokenOwner()).resolves.toEqual({
+    await expect(client.tokenOwner(CALLER, deadline())).resolves.toEqual({
       kind: 'user',
       name: 'me',
       groups: ['g'],
@@ -131,7 +112,7 @@ describe('HubClient calls', () => {
   });
 
   it('tokenOwner() refuses a token that cannot travel in a header, without calling the hub', async () => {
-    await expect(client.tokenOwner('a b')).rejects.toThrow(
+    await expect(client.tokenOwner('a b', deadline())).rejects.toThrow(
       new TypeError('token must be a non-empty string of visible ASCII characters'),
     );
     expect(hub.requests).toHaveLength(0);
@@ -139,37 +120,37 @@ describe('HubClient calls', () => {
 
   it('maps a non-2xx answer to hub_http_error with the status', async () => {
     answer = () => [500, { status: 500, message: `boom ${CALLER}` }];
-    const error = await client.tokenOwner(CALLER).catch((e: unknown) => e);
+    const error = await client.tokenOwner(CALLER, deadline()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HubError);
     expect(error).toMatchObject({ code: 'hub_http_error', status: 500, path: '/user' });
     expect((error as Error).message).toBe('the hub answered 500 to GET /user');
   });
 
   it('maps a body that is not JSON to hub_bad_response', async () => {
-    answer = () => [200, '{"version": '];
-    await expect(client.info()).rejects.toMatchObject({
+    answer = () => [200, '{"kind": '];
+    await expect(client.tokenOwner(CALLER, deadline())).rejects.toMatchObject({
       code: 'hub_bad_response',
-      path: '/',
-      message: "the hub's answer to GET / is not JSON",
+      path: '/user',
+      message: "the hub's answer to GET /user is not JSON",
     });
   });
 
   it('names the field that broke a response', async () => {
     answer = () => [200, { kind: 'robot', name: 'x', scopes: [] }];
-    await expect(client.tokenOwner()).rejects.toMatchObject({
+    await expect(client.tokenOwner(CALLER, deadline())).rejects.toMatchObject({
       code: 'hub_bad_response',
       message: expect.stringMatching(/^the hub's answer to GET \/user is malformed at kind: /),
     });
     answer = () => [200, { kind: 'user', name: 'x', scopes: 'all' }];
-    await expect(client.tokenOwner()).rejects.toThrow(/malformed at scopes: /);
+    await expect(client.tokenOwner(CALLER, deadline())).rejects.toThrow(/malformed at scopes: /);
     answer = () => [200, ['not', 'an', 'object']];
-    await expect(client.info()).rejects.toThrow(/malformed at \(body\): /);
+    await expect(client.tokenOwner(CALLER, deadline())).rejects.toThrow(/malformed at \(body\): /);
   });
 
   it('reuses connections for consecutive calls', async () => {
-    answer = () => [200, { version: '5.5.4' }];
+    answer = () => [200, OWNER];
     const before = hub.connections();
-    for (let i = 0; i < 10; i += 1) await client.info();
+    for (let i = 0; i < 10; i += 1) await client.tokenOwner(CALLER, deadline());
     expect(hub.requests).toHaveLength(10);
     // the pool may open a second socket while the first one settles, but not one per call
     expect(hub.connections() - before).toBeLessThanOrEqual(2);
@@ -177,13 +158,13 @@ describe('HubClient calls', () => {
 });
 
 describe('HubClient transport failures', () => {
-  it('times out on a hub that never answers (hub_timeout)', async () => {
+  it("times out on a hub that never answers, at the caller's deadline (hub_timeout)", async () => {
     const hub = await startLocalServer(() => undefined);
-    const client = new HubClient({ apiUrl: hub.url, token: TOKEN, timeoutMs: 150 });
-    await expect(client.tokenOwner(CALLER)).rejects.toMatchObject({
+    const client = new HubClient({ apiUrl: hub.url, token: TOKEN });
+    await expect(client.tokenOwner(CALLER, AbortSignal.timeout(150))).rejects.toMatchObject({
       code: 'hub_timeout',
       path: '/user',
-      message: 'the hub did not answer GET /user within 150 ms',
+      message: 'the hub did not answer GET /user within the deadline',
     });
     await hub.close();
     await client.close();
@@ -192,18 +173,23 @@ describe('HubClient transport failures', () => {
   it('times out on a hub that stalls in the middle of the body (hub_timeout)', async () => {
     const hub = await startLocalServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.write('{"version":');
+      res.write('{"kind":');
     });
-    const client = new HubClient({ apiUrl: hub.url, token: TOKEN, timeoutMs: 150 });
-    await expect(client.info()).rejects.toMatchObject({ code: 'hub_timeout', path: '/' });
+    const client = new HubClient({ apiUrl: hub.url, token: TOKEN });
+    await expect(client.tokenOwner(CALLER, AbortSignal.timeout(150))).rejects.toMatchObject({
+      code: 'hub_timeout',
+      path: '/user',
+    });
     await hub.close();
     await client.close();
   });
 
-  // Streams `{"version":"xxx…"}` of `bytes` bytes in 64 KiB writes, with or without a length.
+  const HEAD = '{"kind":"user","scopes":[],"name":"';
+
+  // Streams `{…,"name":"xxx…"}` of `bytes` bytes in 64 KiB writes, with or without a length.
   function bigAnswer(bytes: number, announceLength: boolean) {
     return (_req: unknown, res: ServerResponse) => {
-      const head = '{"version":"';
+      const head = HEAD;
       res.writeHead(200, {
         'content-type': 'application/json',
         ...(announceLength ? { 'content-length': bytes } : {}),
@@ -231,14 +217,14 @@ describe('HubClient transport failures', () => {
     const hub = await startLocalServer(bigAnswer(16 * 1024 * 1024 + 1, length));
     const client = new HubClient({ apiUrl: hub.url, token: TOKEN });
     // not the answer itself: a 16 MiB value would swamp the failure message
-    const outcome = await client.info().then(
+    const outcome = await client.tokenOwner(CALLER, deadline()).then(
       () => 'read it whole',
       (error: unknown) => error,
     );
     expect(outcome).toMatchObject({
       code: 'hub_bad_response',
-      path: '/',
-      message: "the hub's answer to GET / is larger than 16777216 bytes",
+      path: '/user',
+      message: "the hub's answer to GET /user is larger than 16777216 bytes",
     });
     await client.close();
     await hub.close();
@@ -247,9 +233,9 @@ describe('HubClient transport failures', () => {
   it('reads a large answer that arrives in many pieces', async () => {
     const hub = await startLocalServer(bigAnswer(3 * 1024 * 1024, false));
     const client = new HubClient({ apiUrl: hub.url, token: TOKEN });
-    const { version } = await client.info();
-    expect(version).toHaveLength(3 * 1024 * 1024 - '{"version":""}'.length);
-    expect(version).toMatch(/^x+$/);
+    const { name } = await client.tokenOwner(CALLER, deadline());
+    expect(name).toHaveLength(3 * 1024 * 1024 - `${HEAD}"}`.length);
+    expect(name).toMatch(/^x+$/);
     await client.close();
     await hub.close();
   });
@@ -258,10 +244,10 @@ describe('HubClient transport failures', () => {
     const hub = await startLocalServer(() => undefined);
     await hub.close();
     const client = new HubClient({ apiUrl: `${hub.url}/hub/api`, token: TOKEN });
-    await expect(client.info()).rejects.toMatchObject({
+    await expect(client.tokenOwner(CALLER, deadline())).rejects.toMatchObject({
       code: 'hub_unreachable',
-      path: '/',
-      message: 'cannot reach the hub for GET / (ECONNREFUSED)',
+      path: '/user',
+      message: 'cannot reach the hub for GET /user (ECONNREFUSED)',
     });
     await client.close();
   });
@@ -269,7 +255,9 @@ describe('HubClient transport failures', () => {
   it('reports a connection dropped mid-answer as hub_unreachable', async () => {
     const hub = await startLocalServer((req) => req.socket.destroy());
     const client = new HubClient({ apiUrl: hub.url, token: TOKEN });
-    await expect(client.info()).rejects.toMatchObject({ code: 'hub_unreachable' });
+    await expect(client.tokenOwner(CALLER, deadline())).rejects.toMatchObject({
+      code: 'hub_unreachable',
+    });
     await hub.close();
     await client.close();
   });
@@ -285,14 +273,14 @@ describe('HubClient transport failures', () => {
       // '/slow' never answers
     });
     for (const path of ['/500', '/bad', '/shape', '/slow']) {
-      const client = new HubClient({ apiUrl: hub.url + path, token: TOKEN, timeoutMs: 150 });
-      await collect(client.tokenOwner());
-      await collect(client.tokenOwner(CALLER));
+      const client = new HubClient({ apiUrl: hub.url + path, token: TOKEN });
+      await collect(client.tokenOwner(TOKEN, AbortSignal.timeout(150)));
+      await collect(client.tokenOwner(CALLER, AbortSignal.timeout(150)));
       await client.close();
     }
     await hub.close();
     const refused = new HubClient({ apiUrl: hub.url, token: TOKEN });
-    await collect(refused.tokenOwner(CALLER));
+    await collect(refused.tokenOwner(CALLER, deadline()));
     await refused.close();
 
     expect(errors.map((e) => (e as HubError).code).sort()).toEqual(

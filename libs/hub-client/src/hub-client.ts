@@ -1,13 +1,6 @@
 import type { z } from 'zod';
 import { HubError } from './hub-error';
-import {
-  infoSchema,
-  tokenOwnerSchema,
-  userListSchema,
-  userPageSchema,
-  type HubUser,
-  type TokenOwner,
-} from './models';
+import { tokenOwnerSchema, userPageSchema, type HubUser, type TokenOwner } from './models';
 import {
   isToken,
   userQueryParams,
@@ -16,12 +9,15 @@ import {
   type UserQuery,
 } from './options';
 import { HubTransport } from './transport';
-import { readUserList, readUserPage } from './user-reader';
+import { readUserPage } from './user-reader';
 
 // JupyterHub 2.0+ answers list endpoints with {items, _pagination} only when asked this way.
 const PAGINATION_ACCEPT = 'application/jupyterhub-pagination+json';
 
-/** Typed JupyterHub REST API client (the calls the hub services need). */
+/**
+ * Typed JupyterHub REST API client (the calls the hub services need). It has no timer of its
+ * own: every call runs under the caller's signal.
+ */
 export class HubClient {
   readonly #token: string;
   readonly #transport: HubTransport;
@@ -29,37 +25,34 @@ export class HubClient {
   constructor(options: HubClientOptions) {
     const valid = validateOptions(options);
     this.#token = valid.token;
-    this.#transport = new HubTransport(valid.apiUrl, valid.timeoutMs);
+    this.#transport = new HubTransport(valid.apiUrl);
   }
 
-  /** GET / : the hub's version (unauthenticated on the hub side). */
-  async info(): Promise<{ version: string }> {
-    const body = await this.#transport.getJson({ path: '/', token: this.#token });
-    return parseBody(infoSchema, body, '/');
-  }
-
-  /** GET /user with the given token (default: our own): who owns it and which scopes it has. */
-  async tokenOwner(token?: string): Promise<TokenOwner> {
-    const asking = token ?? this.#token;
-    if (!isToken(asking)) {
+  /** GET /user with a caller's token: who owns it and which scopes it has. */
+  async tokenOwner(token: string, signal: AbortSignal): Promise<TokenOwner> {
+    if (!isToken(token)) {
       throw new TypeError('token must be a non-empty string of visible ASCII characters');
     }
-    const body = await this.#transport.getJson({ path: '/user', token: asking });
+    const body = await this.#transport.getJson({ path: '/user', token }, signal);
     return parseBody(tokenOwnerSchema, body, '/user');
   }
 
-  /** Every user matching `query`, page by page (`query.limit` is the page size). */
-  async *listUsers(query: UserQuery = {}): AsyncGenerator<HubUser> {
+  /**
+   * Every user matching `query`, page by page (`query.limit` is the page size); each page request
+   * runs under a fresh signal from `pageSignal` (a listing may take many pages).
+   */
+  async *listUsers(query: UserQuery, pageSignal: () => AbortSignal): AsyncGenerator<HubUser> {
     const params = userQueryParams(query);
     // users created or deleted while paging shift offsets; never report one twice
     const seen = new Set<string>();
     for (;;) {
-      const body = await this.#transport.getJson({
+      const request = {
         path: '/users',
         query: params,
         token: this.#token,
         accept: PAGINATION_ACCEPT,
-      });
+      };
+      const body = await this.#transport.getJson(request, pageSignal());
       const page = readUserPage(body) ?? parseBody(userPageSchema, body, '/users');
       for (const user of page.items) {
         if (seen.has(user.name)) continue;
@@ -70,17 +63,6 @@ export class HubClient {
       if (!next) return;
       advance(params, next, page._pagination.offset);
     }
-  }
-
-  /** GET /users without pagination: the legacy bare list, which the hub cuts at its max limit. */
-  async listUsersUnpaginated(query: UserQuery = {}): Promise<HubUser[]> {
-    const params = userQueryParams(query);
-    const body = await this.#transport.getJson({
-      path: '/users',
-      query: params,
-      token: this.#token,
-    });
-    return readUserList(body) ?? parseBody(userListSchema, body, '/users');
   }
 
   /** Closes the connection pool; pending calls finish first. */

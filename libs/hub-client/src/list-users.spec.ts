@@ -61,6 +61,9 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
+// Each page request's own signal: the client has no timer of its own.
+const page = () => AbortSignal.timeout(2000);
+
 describe('HubClient.listUsers', () => {
   let hub: LocalServer;
   let client: HubClient;
@@ -90,7 +93,7 @@ describe('HubClient.listUsers', () => {
   afterAll(() => hub.close());
 
   it('follows _pagination.next through 3 pages, keeping the query, ignoring next.url', async () => {
-    const listed = await collect(client.listUsers({ state: 'active' }));
+    const listed = await collect(client.listUsers({ state: 'active' }, page));
     expect(listed.map((u) => u.name)).toEqual(['ada', 'bob', 'cy', 'dee', 'eve']);
     expect(hub.requests.map((r) => r.url)).toEqual([
       '/hub/api/users?state=active',
@@ -105,7 +108,7 @@ describe('HubClient.listUsers', () => {
 
   it('sends limit, offset and include_stopped_servers when asked', async () => {
     const listed = await collect(
-      client.listUsers({ state: 'ready', limit: 3, offset: 1, includeStoppedServers: true }),
+      client.listUsers({ state: 'ready', limit: 3, offset: 1, includeStoppedServers: true }, page),
     );
     expect(listed.map((u) => u.name)).toEqual(['bob', 'cy', 'dee', 'eve']);
     expect(hub.requests.map((r) => r.url)).toEqual([
@@ -135,7 +138,7 @@ describe('HubClient.listUsers', () => {
       },
       { kind: 'user', name: 'bare' },
     ];
-    const [ada, min, bare] = await collect(client.listUsers());
+    const [ada, min, bare] = await collect(client.listUsers({}, page));
     expect(ada).toEqual({
       kind: 'user',
       name: 'ada',
@@ -186,7 +189,7 @@ describe('HubClient.listUsers', () => {
 
   it('yields nothing for an empty result', async () => {
     users = [];
-    await expect(collect(client.listUsers({ state: 'active' }))).resolves.toEqual([]);
+    await expect(collect(client.listUsers({ state: 'active' }, page))).resolves.toEqual([]);
     expect(hub.requests).toHaveLength(1);
   });
 
@@ -198,7 +201,7 @@ describe('HubClient.listUsers', () => {
       const next = offset === 0 ? { offset: 2, limit: 2 } : null;
       return [200, { items, _pagination: { offset, limit: 2, total: 4, next } }];
     };
-    const listed = await collect(client.listUsers());
+    const listed = await collect(client.listUsers({}, page));
     expect(listed.map((u) => u.name)).toEqual(['ada', 'bob', 'cy']);
   });
 
@@ -207,7 +210,7 @@ describe('HubClient.listUsers', () => {
       200,
       { items: [], _pagination: { offset: 0, limit: 2, total: 9, next: { offset: 0, limit: 2 } } },
     ];
-    await expect(collect(client.listUsers())).rejects.toMatchObject({
+    await expect(collect(client.listUsers({}, page))).rejects.toMatchObject({
       code: 'hub_bad_response',
       message: expect.stringContaining('_pagination.next.offset 0 does not advance past 0'),
     });
@@ -219,7 +222,7 @@ describe('HubClient.listUsers', () => {
       userModel('ada'),
       userModel('bob', { servers: { x: { ...userModel('bob').servers[''], started: 'noon' } } }),
     ];
-    await expect(collect(client.listUsers())).rejects.toMatchObject({
+    await expect(collect(client.listUsers({}, page))).rejects.toMatchObject({
       code: 'hub_bad_response',
       path: '/users',
       message: `the hub's answer to GET /users is malformed at items.1.servers.x.started: not a hub timestamp: "noon"`,
@@ -264,7 +267,7 @@ describe('HubClient.listUsers', () => {
     ],
   ])('names the field path of %s', async (_name, items, where) => {
     answer = () => [200, { items, _pagination: { offset: 0, limit: 9, total: 3, next: null } }];
-    await expect(collect(client.listUsers())).rejects.toMatchObject({
+    await expect(collect(client.listUsers({}, page))).rejects.toMatchObject({
       code: 'hub_bad_response',
       path: '/users',
       message: expect.stringContaining(`the hub's answer to GET /users is malformed at ${where}`),
@@ -279,7 +282,7 @@ describe('HubClient.listUsers', () => {
         _pagination: { offset: 0, limit: 2, total: 9, next: { offset: 2, limit: 0 } },
       },
     ];
-    await expect(collect(client.listUsers())).rejects.toMatchObject({
+    await expect(collect(client.listUsers({}, page))).rejects.toMatchObject({
       code: 'hub_bad_response',
       message: expect.stringContaining('malformed at _pagination.next.limit: Too small'),
     });
@@ -287,7 +290,7 @@ describe('HubClient.listUsers', () => {
 
   it('rejects a bare list where a page was asked for (a hub without pagination)', async () => {
     answer = () => [200, [userModel('ada')]];
-    await expect(collect(client.listUsers())).rejects.toMatchObject({
+    await expect(collect(client.listUsers({}, page))).rejects.toMatchObject({
       code: 'hub_bad_response',
       message: expect.stringMatching(/malformed at \(body\)/),
     });
@@ -300,10 +303,21 @@ describe('HubClient.listUsers', () => {
         : [200, paginate(url, users, 2)];
     const seen: string[] = [];
     const error = await (async () => {
-      for await (const user of client.listUsers()) seen.push(user.name);
+      for await (const user of client.listUsers({}, page)) seen.push(user.name);
     })().catch((e: unknown) => e);
     expect(seen).toEqual(['ada', 'bob']);
     expect(error).toMatchObject({ code: 'hub_http_error', status: 500, path: '/users' });
+  });
+
+  it('runs each page request under a fresh signal of its own', async () => {
+    let signals = 0;
+    const counted = () => {
+      signals += 1;
+      return page();
+    };
+    await collect(client.listUsers({}, counted));
+    expect(hub.requests).toHaveLength(3);
+    expect(signals).toBe(3);
   });
 
   it.each([
@@ -313,53 +327,9 @@ describe('HubClient.listUsers', () => {
     [{ offset: -1 }, 'offset must be a non-negative integer'],
     [{ includeStoppedServers: 'yes' }, 'includeStoppedServers must be a boolean'],
   ])('rejects the query %j', async (query, message) => {
-    await expect(collect(client.listUsers(query as never))).rejects.toThrow(new TypeError(message));
-    await expect(client.listUsersUnpaginated(query as never)).rejects.toThrow(
+    await expect(collect(client.listUsers(query as never, page))).rejects.toThrow(
       new TypeError(message),
     );
     expect(hub.requests).toHaveLength(0);
-  });
-});
-
-describe('HubClient.listUsersUnpaginated', () => {
-  it('asks without the pagination header and returns the bare list', async () => {
-    const hub = await startLocalServer((req, res) =>
-      req.headers.accept === PAGINATED
-        ? sendJson(res, 400, {})
-        : sendJson(res, 200, [userModel('ada'), userModel('bob')]),
-    );
-    const client = new HubClient({ apiUrl: hub.url, token: TOKEN });
-    const listed = await client.listUsersUnpaginated({ state: 'active' });
-    expect(listed.map((u) => u.name)).toEqual(['ada', 'bob']);
-    expect(listed[0]?.servers['']?.started).toEqual(new Date('2024-01-02T03:30:00Z'));
-    expect(hub.requests.map((r) => [r.url, r.headers.accept])).toEqual([
-      ['/users?state=active', 'application/json'],
-    ]);
-    await client.close();
-    await hub.close();
-  });
-
-  it('names the field path of a malformed user in the bare list', async () => {
-    const broken = userModel('bob', {
-      servers: { '': { ...userModel('bob').servers[''], url: 7 } },
-    });
-    const hub = await startLocalServer((_req, res) =>
-      sendJson(res, 200, [userModel('ada'), broken]),
-    );
-    const client = new HubClient({ apiUrl: hub.url, token: TOKEN });
-    await expect(client.listUsersUnpaginated()).rejects.toMatchObject({
-      code: 'hub_bad_response',
-      message: expect.stringContaining('is malformed at 1.servers..url: Invalid input'),
-    });
-    await client.close();
-    await hub.close();
-  });
-
-  it('rejects a paginated object where a bare list was expected', async () => {
-    const hub = await startLocalServer((_req, res) => sendJson(res, 200, { items: [] }));
-    const client = new HubClient({ apiUrl: hub.url, token: TOKEN });
-    await expect(client.listUsersUnpaginated()).rejects.toMatchObject({ code: 'hub_bad_response' });
-    await client.close();
-    await hub.close();
   });
 });

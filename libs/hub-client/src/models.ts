@@ -77,7 +77,7 @@ const serverSchema = z
     user_options: server.user_options ?? {},
   }));
 
-export const userSchema = z
+const userSchema = z
   .object({
     name: z.string(),
     kind: z.string().optional(),
@@ -106,7 +106,7 @@ export const userSchema = z
     return model;
   });
 
-export const userListSchema = z.array(userSchema);
+const userListSchema = z.array(userSchema);
 
 export const userPageSchema = z.object({
   items: userListSchema,
@@ -143,7 +143,3 @@ export const tokenOwnerSchema = z
     if (owner.roles !== undefined) model.roles = owner.roles;
     return model;
   });
-
-export const infoSchema = z
-  .object({ version: z.string() })
-  .transform(({ version }) => ({ version }));

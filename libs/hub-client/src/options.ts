@@ -1,7 +1,9 @@
+import { isPlainBase, parseHttpUrl } from '@pchub/upstream';
+
 export interface HubClientOptions {
   apiUrl: string;
+  /** the service's own token, for the listing (a token check sends the caller's) */
   token: string;
-  timeoutMs?: number;
 }
 
 export interface UserQuery {
@@ -15,11 +17,8 @@ export interface UserQuery {
 export interface ValidOptions {
   apiUrl: string;
   token: string;
-  timeoutMs: number;
 }
 
-const DEFAULT_TIMEOUT_MS = 10_000;
-const MAX_TIMEOUT_MS = 3_600_000;
 // Visible ASCII only: anything else could not travel in a header (or would split it).
 const TOKEN = /^[\x21-\x7e]+$/;
 
@@ -30,37 +29,19 @@ export function validateOptions(options: HubClientOptions): ValidOptions {
   }
   const url = parseHttpUrl(options.apiUrl);
   if (!url) throw new TypeError('apiUrl must be an http(s) URL');
-  // credentials in the URL would leak wherever the URL is shown; a query would break path joining
-  if (url.username || url.password || url.search || url.hash) {
+  if (!isPlainBase(url)) {
     throw new TypeError('apiUrl must not contain credentials, a query or a fragment');
   }
   if (!isToken(options.token)) {
     throw new TypeError('token must be a non-empty string of visible ASCII characters');
   }
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  // beyond an hour is a typo, and Node timers overflow past 2^31 ms
-  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) {
-    throw new TypeError('timeoutMs must be a positive number of at most 3600000');
-  }
   // no trailing slash, so API paths ('/users') append cleanly
-  return { apiUrl: url.href.replace(/\/+$/, ''), token: options.token, timeoutMs };
+  return { apiUrl: url.href.replace(/\/+$/, ''), token: options.token };
 }
 
 /** True when `value` can be sent as a hub token. */
 export function isToken(value: unknown): value is string {
   return typeof value === 'string' && TOKEN.test(value);
-}
-
-// WHATWG URL parsing, restricted to the schemes undici can speak here.
-function parseHttpUrl(value: unknown): URL | null {
-  if (typeof value !== 'string') return null;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return null;
-  }
-  return url.protocol === 'http:' || url.protocol === 'https:' ? url : null;
 }
 
 /** Builds the /users query string from a validated query. */

@@ -1,4 +1,5 @@
-import { Agent, request } from 'undici';
+import { networkFailure, upstreamAgent } from '@pchub/upstream';
+import { request } from 'undici';
 import type { Dispatcher } from 'undici';
 import { HubError } from './hub-error';
 
@@ -16,21 +17,13 @@ export interface GetRequest {
 /** GETs JSON from the hub over a keep-alive pool, mapping every failure to a HubError. */
 export class HubTransport {
   // one pool for the client's life: the usage monitor pages through users every cycle
-  private readonly agent = new Agent({
-    keepAliveTimeout: 4_000,
-    connections: 8,
-    maxResponseSize: MAX_BODY_BYTES,
-  });
+  private readonly agent = upstreamAgent({ maxResponseBytes: MAX_BODY_BYTES, connections: 8 });
 
-  constructor(
-    private readonly apiUrl: string,
-    private readonly timeoutMs: number,
-  ) {}
+  constructor(private readonly apiUrl: string) {}
 
-  async getJson(req: GetRequest): Promise<unknown> {
+  // The caller's signal covers connect, headers and body alike.
+  async getJson(req: GetRequest, signal: AbortSignal): Promise<unknown> {
     const query = req.query?.size ? `?${req.query}` : '';
-    // one deadline covers connect, headers and body alike
-    const signal = AbortSignal.timeout(this.timeoutMs);
     let response: Dispatcher.ResponseData;
     try {
       response = await request(this.apiUrl + req.path + query, {
@@ -92,21 +85,18 @@ export class HubTransport {
     }
   }
 
-  // Names the failure by its error code only: undici errors never carry our headers, but
-  // keeping the original message out means no future change can leak the token through it.
+  // Names the failure by its error code only (networkFailure): never the original message.
   private transportError(error: unknown, signal: AbortSignal, path: string): HubError {
     if (signal.aborted) {
       return new HubError(
         'hub_timeout',
-        `the hub did not answer GET ${path} within ${this.timeoutMs} ms`,
+        `the hub did not answer GET ${path} within the deadline`,
         path,
       );
     }
-    const code = (error as { code?: unknown })?.code;
-    const reason = typeof code === 'string' ? code : ((error as Error)?.name ?? 'unknown error');
     return new HubError(
       'hub_unreachable',
-      `cannot reach the hub for GET ${path} (${reason})`,
+      `cannot reach the hub for GET ${path} (${networkFailure(error)})`,
       path,
     );
   }

@@ -23,8 +23,8 @@ export function readUserPage(body: unknown): UserPage | null {
   return { items, _pagination: pagination };
 }
 
-/** A bare list of user models, or null (then ask `userListSchema`). */
-export function readUserList(value: unknown): HubUser[] | null {
+// The page's items, or null.
+function readUserList(value: unknown): HubUser[] | null {
   if (!Array.isArray(value)) return null;
   const users: HubUser[] = [];
   for (const raw of value as unknown[]) {

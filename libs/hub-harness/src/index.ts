@@ -23,6 +23,7 @@ export {
   reapAfterRun,
   reapOrphans,
 } from './reaper';
+export { runMarker, runTempDir } from './beside-hub';
 export { startGroupProcess } from './process-group';
 export type { GroupProcess, GroupProcessOptions } from './process-group';
 export { appBundle, proxyScript, repoRoot } from './paths';

@@ -25,6 +25,7 @@ export class TestHub implements RunningHub {
   readonly version: HubVersion;
   readonly url: string;
   readonly apiUrl: string;
+  readonly hubUrl: string;
   readonly adminToken: string;
   private readonly sidecars: GroupProcess[] = [];
   private hub: GroupProcess | undefined;
@@ -35,6 +36,7 @@ export class TestHub implements RunningHub {
     this.version = parts.version;
     this.url = `http://127.0.0.1:${parts.spec.public_port}/`;
     this.apiUrl = `${this.url}hub/api`;
+    this.hubUrl = `http://${parts.spec.ip}:${parts.spec.hub_port}/`;
     this.adminToken = parts.spec.admin_service.api_token;
   }
 
@@ -127,6 +129,12 @@ export class TestHub implements RunningHub {
 
   serviceUrl(name: string): string {
     return `${this.url}services/${encodeURIComponent(name)}/`;
+  }
+
+  serviceAddress(name: string): string {
+    const url = this.parts.spec.services.find((service) => service.name === name)?.url;
+    if (url === undefined) throw new Error(`no service with a url named ${name} in this hub`);
+    return `${url.replace(/\/+$/, '')}/`;
   }
 
   serviceToken(name: string): string {

@@ -61,6 +61,13 @@ export interface RunningHub {
   stopServer(user: string, serverName?: string): Promise<void>;
   serverPid(user: string, serverName?: string): Promise<number>;
   serviceUrl(name: string): string;
+  /**
+   * A service's own base URL, without the proxy (where the chart's Kubernetes Service sends
+   * in-cluster callers), e.g. http://127.0.0.1:PORT/; the service's prefix comes after it.
+   */
+  serviceAddress(name: string): string;
+  /** The hub's own address (the jupyterhub chart's `hub` Service), e.g. http://127.0.0.1:PORT/ */
+  readonly hubUrl: string;
   serviceToken(name: string): string;
   hubLog(): string;
   restart(): Promise<void>;

@@ -1,3 +1,2 @@
-export { UpstreamError, type UpstreamErrorCode } from './upstream-error';
 export { type LookupCacheOptions } from './options';
-export { LookupCache, type CacheOutcome } from './lookup-cache';
+export { LookupCache, type Answer, type CacheOutcome } from './lookup-cache';

@@ -1,61 +1,136 @@
+import { UpstreamError } from '@pchub/upstream';
 import { LRUCache } from 'lru-cache';
 import { type LookupCacheOptions, type ResolvedOptions, resolveOptions } from './options';
-import { withDeadline } from './with-deadline';
+
+/** What a lookup gave: the value, or which kind of miss it was (e.g. `user_not_found`). */
+export type Answer<V, M extends string> = { found: V } | { missing: M };
 
 export type CacheOutcome = 'hit' | 'miss' | 'coalesced';
 
-export type Lookup<V> = (key: string, signal: AbortSignal) => Promise<V | null>;
+export type Lookup<I, V, M extends string> = (
+  input: I,
+  signal: AbortSignal,
+) => Promise<Answer<V, M>>;
 
-// lru-cache cannot store null, so a miss is cached as an entry holding null.
-interface Entry<V> {
-  value: V | null;
+/** Upstream named by a caller's own timeout: the cache cannot tell which upstream was slow. */
+export const DEADLINE_UPSTREAM = 'lookup';
+
+// The lookup in flight for one key, and how many callers still wait for it.
+interface Flight<V, M extends string> {
+  readonly answer: Promise<Answer<V, M>>;
+  readonly controller: AbortController;
+  waiting: number;
 }
 
-type FetchStatus = LRUCache.Status<string, Entry<never>>['fetch'];
-
 /**
- * Found values live for ttlSeconds, misses for missTtlSeconds, errors are never cached, concurrent
- * gets of one key share one lookup, and every lookup is bounded by deadlineMs.
+ * Found values live for ttlSeconds, misses (and which kind) for missTtlSeconds, failures never.
+ * Concurrent gets of one key share one lookup; each caller waits no longer than its own signal,
+ * and the lookup is cancelled once every caller waiting for it has given up.
  */
-// NonNullable<unknown> is `{}`: lru-cache stores no null or undefined, so values are never those.
-export class LookupCache<V extends NonNullable<unknown>> {
-  private readonly options: ResolvedOptions;
-  private readonly cache: LRUCache<string, Entry<V>>;
+export class LookupCache<I, V, M extends string = never> {
+  private readonly options: ResolvedOptions<I>;
+  private readonly answers: LRUCache<string, Answer<V, M>>;
+  private readonly flights = new Map<string, Flight<V, M>>();
 
-  constructor(options: LookupCacheOptions, lookup: Lookup<V>) {
+  constructor(
+    options: LookupCacheOptions<I>,
+    private readonly lookup: Lookup<I, V, M>,
+  ) {
     this.options = resolveOptions(options);
     if (typeof lookup !== 'function') {
       throw new TypeError('lookup-cache: lookup must be a function');
     }
-    this.cache = new LRUCache<string, Entry<V>>({
+    this.answers = new LRUCache<string, Answer<V, M>>({
       max: this.options.maxEntries,
       ttl: this.options.ttlMs,
       // Exact clock reads: an entry must never be served even a millisecond past its TTL.
       ttlResolution: 0,
-      fetchMethod: (key, _stale, { signal, options: entryOptions }) =>
-        withDeadline((s) => lookup(key, s), signal, this.options.deadlineMs).then((value) => {
-          // Per-entry TTL: a miss is remembered only briefly, so a new account shows up soon.
-          if (value === null) entryOptions.ttl = this.options.missTtlMs;
-          return { value };
-        }),
     });
   }
 
-  /** Resolves with the value (null = not found); rejects with the lookup's error or an UpstreamError timeout. */
-  async get(key: string): Promise<{ value: V | null; outcome: CacheOutcome }> {
-    const status: LRUCache.Status<string, Entry<V>> = {};
-    const entry = await this.cache.fetch(key, { status });
-    if (entry === undefined) {
-      // Only reachable if lru-cache changed how it settles fetches; fail loudly rather than report a miss.
-      throw new Error(`lookup-cache: no entry produced for the key`);
-    }
-    return { value: entry.value, outcome: outcomeOf(status.fetch) };
+  /**
+   * The cached answer, or the lookup's. Rejects with the lookup's error, or with an
+   * `upstream_timeout` UpstreamError as soon as `signal` fires (a cached answer is still served
+   * to a caller whose signal already fired: it costs nothing).
+   */
+  async get(
+    input: I,
+    signal: AbortSignal,
+  ): Promise<{ answer: Answer<V, M>; outcome: CacheOutcome }> {
+    const key = this.options.keyOf(input);
+    const cached = this.answers.get(key);
+    if (cached !== undefined) return { answer: cached, outcome: 'hit' };
+    // Nothing is started for a caller that already gave up.
+    if (signal.aborted) throw deadlinePassed();
+    const joined = this.flights.get(key);
+    const flight = joined ?? this.start(key, input);
+    const answer = await this.wait(key, flight, signal);
+    return { answer, outcome: joined ? 'coalesced' : 'miss' };
+  }
+
+  private start(key: string, input: I): Flight<V, M> {
+    const controller = new AbortController();
+    // An async wrapper turns a synchronous throw into a rejection.
+    const answer = (async () => this.lookup(input, controller.signal))();
+    const flight: Flight<V, M> = { answer, controller, waiting: 0 };
+    this.flights.set(key, flight);
+    // Registered before any caller's handlers, so a caller that asks again once answered hits.
+    answer.then(
+      (found) => {
+        // An abandoned lookup that answers after all is dropped: its callers were told it failed.
+        if (!this.land(key, flight)) return;
+        const ttl = 'found' in found ? this.options.ttlMs : this.options.missTtlMs;
+        this.answers.set(key, found, { ttl });
+      },
+      () => this.land(key, flight),
+    );
+    return flight;
+  }
+
+  // Ends the flight for its key; false when it had already been abandoned.
+  private land(key: string, flight: Flight<V, M>): boolean {
+    if (this.flights.get(key) !== flight) return false;
+    this.flights.delete(key);
+    return true;
+  }
+
+  // The flight's answer for one caller, unless its signal fires first; the last caller to give up
+  // cancels the lookup, and the next get starts a new one.
+  private wait(key: string, flight: Flight<V, M>, signal: AbortSignal): Promise<Answer<V, M>> {
+    flight.waiting += 1;
+    return new Promise((resolve, reject) => {
+      let waiting = true;
+      const leave = () => {
+        waiting = false;
+        flight.waiting -= 1;
+        signal.removeEventListener('abort', giveUp);
+      };
+      const giveUp = () => {
+        leave();
+        if (flight.waiting === 0 && this.land(key, flight)) {
+          flight.controller.abort(deadlinePassed());
+        }
+        reject(deadlinePassed());
+      };
+      signal.addEventListener('abort', giveUp, { once: true });
+      flight.answer.then(
+        (answer) => {
+          if (waiting) leave();
+          resolve(answer);
+        },
+        (error: unknown) => {
+          if (waiting) leave();
+          reject(error);
+        },
+      );
+    });
   }
 }
 
-// 'stale' is an expired entry fetched anew: for the caller that is a miss, never a stale hit.
-function outcomeOf(fetch: FetchStatus): CacheOutcome {
-  if (fetch === 'hit') return 'hit';
-  if (fetch === 'inflight') return 'coalesced';
-  return 'miss';
+function deadlinePassed(): UpstreamError {
+  return new UpstreamError(
+    'upstream_timeout',
+    DEADLINE_UPSTREAM,
+    'the lookup did not finish within the deadline',
+  );
 }

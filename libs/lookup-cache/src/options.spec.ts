@@ -1,7 +1,7 @@
 import { LookupCache } from './index';
 
-const lookup = async (): Promise<{ pk: number } | null> => null;
-const valid = { ttlSeconds: 600, missTtlSeconds: 30, deadlineMs: 4000 };
+const lookup = async (_name: string) => ({ missing: 'none' as const });
+const valid = { ttlSeconds: 600, missTtlSeconds: 30 };
 
 describe('LookupCache options', () => {
   it.each([
@@ -15,10 +15,13 @@ describe('LookupCache options', () => {
       { missTtlSeconds: NaN },
       'lookup-cache: missTtlSeconds must be a positive finite number, got NaN',
     ],
-    [{ deadlineMs: 0 }, 'lookup-cache: deadlineMs must be a positive finite number, got 0'],
-    [{ deadlineMs: '5' }, 'lookup-cache: deadlineMs must be a positive finite number, got 5'],
+    [
+      { missTtlSeconds: '5' },
+      'lookup-cache: missTtlSeconds must be a positive finite number, got 5',
+    ],
     [{ maxEntries: 1.5 }, 'lookup-cache: maxEntries must be a positive integer, got 1.5'],
     [{ maxEntries: 0 }, 'lookup-cache: maxEntries must be a positive integer, got 0'],
+    [{ keyOf: 'sha256' }, 'lookup-cache: keyOf must be a function'],
   ])('rejects %p', (override, message) => {
     expect(() => new LookupCache({ ...valid, ...(override as object) }, lookup)).toThrow(
       new TypeError(message),
@@ -26,7 +29,7 @@ describe('LookupCache options', () => {
   });
 
   it('rejects a lookup that is not a function', () => {
-    expect(() => new LookupCache(valid, undefined as never)).toThrow(
+    expect(() => new LookupCache<string, never, never>(valid, undefined as never)).toThrow(
       new TypeError('lookup-cache: lookup must be a function'),
     );
   });

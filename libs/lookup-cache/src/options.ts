@@ -1,42 +1,46 @@
-export interface LookupCacheOptions {
+// A string input is its own key; any other input must say what its key is.
+type KeyOption<I> = I extends string
+  ? { keyOf?: (input: I) => string }
+  : { keyOf: (input: I) => string };
+
+export type LookupCacheOptions<I> = {
+  /** How long a found value is served. */
   ttlSeconds: number;
+  /** How long a miss is served: briefly, so a new account shows up soon. */
   missTtlSeconds: number;
-  deadlineMs: number;
   maxEntries?: number;
-}
+} & KeyOption<I>;
 
 export const DEFAULT_MAX_ENTRIES = 10_000;
 
-export interface ResolvedOptions {
+export interface ResolvedOptions<I> {
   ttlMs: number;
   missTtlMs: number;
-  deadlineMs: number;
   maxEntries: number;
+  keyOf: (input: I) => string;
 }
 
 // Fails at construction so a bad setting never surfaces later as an odd cache behaviour.
-export function resolveOptions(options: LookupCacheOptions): ResolvedOptions {
+export function resolveOptions<I>(options: LookupCacheOptions<I>): ResolvedOptions<I> {
+  const keyOf = options.keyOf ?? String;
+  if (typeof keyOf !== 'function') throw new TypeError('lookup-cache: keyOf must be a function');
   return {
     ttlMs: secondsToMs('ttlSeconds', options.ttlSeconds),
     missTtlMs: secondsToMs('missTtlSeconds', options.missTtlSeconds),
-    deadlineMs: positive('deadlineMs', options.deadlineMs),
     maxEntries: positiveInteger('maxEntries', options.maxEntries ?? DEFAULT_MAX_ENTRIES),
+    keyOf,
   };
 }
 
 // lru-cache wants whole milliseconds; rounding up keeps a tiny TTL from becoming zero (= forever).
+// NaN and Infinity would silently disable expiry, so only finite values pass.
 function secondsToMs(name: string, seconds: number): number {
-  return Math.ceil(positive(name, seconds) * 1000);
-}
-
-// NaN and Infinity would silently disable expiry or deadlines, so only finite values pass.
-function positive(name: string, value: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
     throw new TypeError(
-      `lookup-cache: ${name} must be a positive finite number, got ${String(value)}`,
+      `lookup-cache: ${name} must be a positive finite number, got ${String(seconds)}`,
     );
   }
-  return value;
+  return Math.ceil(seconds * 1000);
 }
 
 // A fractional entry count has no meaning for an LRU bound.

@@ -1,4 +1,4 @@
-import { UpstreamError } from '@pchub/lookup-cache';
+import { UpstreamError } from '@pchub/upstream';
 
 export const UPSTREAM = 'pc-id';
 
@@ -10,15 +10,4 @@ export class InvalidUserNameError extends Error {
 
 export function upstreamError(message: string): UpstreamError {
   return new UpstreamError('upstream_error', UPSTREAM, message);
-}
-
-export function upstreamTimeout(message: string): UpstreamError {
-  return new UpstreamError('upstream_timeout', UPSTREAM, message);
-}
-
-// Names the failure by its code only: undici messages may quote addresses, never worth the risk.
-export function describeNetworkError(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code === 'string') return code;
-  return error instanceof Error ? error.name : 'unknown error';
 }

@@ -1,19 +1,16 @@
+import { isPlainBase, parseHttpUrl } from '@pchub/upstream';
+
 export interface PcIdClientOptions {
   /** pc-id API base, e.g. https://planetarycomputer.microsoft.com/id (a trailing slash is fine). */
   baseUrl: string;
   /** pc-id API token, sent as `Authorization: Token <token>`. */
   token: string;
-  /** Bound on one request, headers and body (default 10000). */
-  timeoutMs?: number;
 }
-
-export const DEFAULT_TIMEOUT_MS = 10_000;
 
 export interface ResolvedOptions {
   /** Base URL without a trailing slash. */
   base: string;
   token: string;
-  timeoutMs: number;
 }
 
 // Fails at construction, with messages that never echo the token.
@@ -21,22 +18,14 @@ export function resolveOptions(options: PcIdClientOptions): ResolvedOptions {
   return {
     base: baseOf(options.baseUrl),
     token: tokenOf(options.token),
-    timeoutMs: timeoutOf(options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
   };
 }
 
 // A query or fragment in the base would swallow the path we append, so only a plain http(s) base passes.
 function baseOf(value: unknown): string {
-  let url: URL;
-  try {
-    url = new URL(String(value));
-  } catch {
-    throw new TypeError('pc-id-client: baseUrl must be an absolute http(s) URL');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new TypeError('pc-id-client: baseUrl must be an absolute http(s) URL');
-  }
-  if (url.search || url.hash || url.username || url.password) {
+  const url = parseHttpUrl(value);
+  if (!url) throw new TypeError('pc-id-client: baseUrl must be an absolute http(s) URL');
+  if (!isPlainBase(url)) {
     throw new TypeError('pc-id-client: baseUrl must not carry credentials, a query or a fragment');
   }
   // origin + path only, so an empty '?' or '#' left in the text cannot end up before our path
@@ -47,15 +36,6 @@ function baseOf(value: unknown): string {
 function tokenOf(value: unknown): string {
   if (typeof value !== 'string' || value.length === 0 || /[\s\p{Cc}]/u.test(value)) {
     throw new TypeError('pc-id-client: token must be a non-empty string without whitespace');
-  }
-  return value;
-}
-
-function timeoutOf(value: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(
-      `pc-id-client: timeoutMs must be a positive finite number, got ${String(value)}`,
-    );
   }
   return value;
 }

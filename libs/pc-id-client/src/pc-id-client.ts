@@ -1,11 +1,6 @@
-import { UpstreamError } from '@pchub/lookup-cache';
-import { Agent, request } from 'undici';
-import {
-  describeNetworkError,
-  InvalidUserNameError,
-  upstreamError,
-  upstreamTimeout,
-} from './errors';
+import { failedCall, upstreamAgent } from '@pchub/upstream';
+import { type Agent, request } from 'undici';
+import { InvalidUserNameError, UPSTREAM, upstreamError } from './errors';
 import { type PcIdClientOptions, type ResolvedOptions, resolveOptions } from './options';
 import { parseUserRecord, type PcIdUser } from './user-record';
 import { encodeUserSegment, userNameProblem } from './user-name';
@@ -20,22 +15,22 @@ export class PcIdClient {
 
   constructor(options: PcIdClientOptions) {
     this.options = resolveOptions(options);
-    this.agent = new Agent({ maxResponseSize: MAX_RESPONSE_BYTES });
+    this.agent = upstreamAgent({ maxResponseBytes: MAX_RESPONSE_BYTES });
   }
 
   /**
-   * GET {baseUrl}/users/users/{name}/: the account, or null when pc-id has none (404).
-   * Throws InvalidUserNameError for a name that must not be sent, UpstreamError for anything else.
+   * GET {baseUrl}/users/users/{name}/: the account, or null when pc-id has none (404), within the
+   * caller's deadline (`signal`; the client has no timer of its own). Throws InvalidUserNameError
+   * for a name that must not be sent, UpstreamError for anything else (`upstream_timeout` once
+   * `signal` fired).
    */
-  async findUser(name: string, signal?: AbortSignal): Promise<PcIdUser | null> {
+  async findUser(name: string, signal: AbortSignal): Promise<PcIdUser | null> {
     const problem = userNameProblem(name);
     if (problem !== undefined) throw new InvalidUserNameError(problem);
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
-    const bounded = signal ? AbortSignal.any([signal, timeout]) : timeout;
     try {
-      return await this.get(this.userUrl(name), bounded);
+      return await this.get(this.userUrl(name), signal);
     } catch (error) {
-      throw this.classify(error, bounded, timeout);
+      throw failedCall(UPSTREAM, error, signal);
     }
   }
 
@@ -60,17 +55,6 @@ export class PcIdClient {
     await response.body.dump();
     if (response.statusCode === 404) return null;
     throw upstreamError(statusMessage(response.statusCode));
-  }
-
-  // Every failure leaves as an UpstreamError: a cancelled or expired request is a timeout, the rest errors.
-  private classify(error: unknown, bounded: AbortSignal, timeout: AbortSignal): UpstreamError {
-    // Checked first: undici rejects with the signal's reason, which may be the caller's own error.
-    if (timeout.aborted) {
-      return upstreamTimeout(`pc-id did not answer within ${this.options.timeoutMs} ms`);
-    }
-    if (bounded.aborted) return upstreamTimeout('the pc-id lookup was cancelled at its deadline');
-    if (error instanceof UpstreamError) return error;
-    return upstreamError(`pc-id request failed: ${describeNetworkError(error)}`);
   }
 }
 

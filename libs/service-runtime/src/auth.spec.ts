@@ -22,7 +22,7 @@ interface Setup {
 }
 
 async function setUp(
-  options: { cacheTtlSeconds?: number; timeoutMs?: number } = {},
+  options: { cacheTtlSeconds?: number; deadlineMs?: number } = {},
 ): Promise<Setup> {
   const hub = await startFakeHub();
   hub.owners.set(ADA, { kind: 'user', name: 'ada', scopes: [LOOKUP, 'read:users:name!user=ada'] });
@@ -32,16 +32,14 @@ async function setUp(
     scopes: ['custom:spawn-environment:read'],
   });
   hub.owners.set(NARROW, { kind: 'user', name: 'nora', scopes: [`${LOOKUP}!user=nora`] });
-  const client = new HubClient({
-    apiUrl: hub.apiUrl,
-    token: 'own-token',
-    timeoutMs: options.timeoutMs ?? 2000,
-  });
+  const client = new HubClient({ apiUrl: hub.apiUrl, token: 'own-token' });
   const logs = captureLogs('auth-test');
   const service = createService({
     name: 'auth-test',
     env: loadConfig(serviceEnv, { PORT: '0', JUPYTERHUB_SERVICE_PREFIX: '/services/lookup/' }),
     logger: logs.logger,
+    // the token check runs under the request's deadline
+    deadlineMs: options.deadlineMs ?? 2000,
   });
   const auth = createHubAuth({
     hub: client,
@@ -240,7 +238,7 @@ describe('hub faults', () => {
   });
 
   it('answers 502 when the hub is too slow', async () => {
-    s = await setUp({ timeoutMs: 100 });
+    s = await setUp({ deadlineMs: 100 });
     s.hub.delayMs = 400;
     await expect(get(`${s.base}lookup`, `token ${ADA}`)).resolves.toMatchObject({ status: 502 });
     expect(s.logs.lines()).toContainEqual(expect.objectContaining({ code: 'hub_timeout' }));

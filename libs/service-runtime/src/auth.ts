@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import { HubError, type HubClient } from '@pchub/hub-client';
-import { LRUCache } from 'lru-cache';
+import { type Answer, LookupCache } from '@pchub/lookup-cache';
+import { UpstreamError } from '@pchub/upstream';
+import { deadlineOf } from './deadline';
 import { ServiceError } from './errors';
 import type { Logger } from './logger';
 
@@ -35,65 +37,67 @@ const MAX_CACHED_TOKENS = 10_000;
 const AUTHORIZATION = /^(?:token|bearer)[ \t]+([\x21-\x7e]+)[ \t]*$/i;
 // The hub's answers to GET /user for a token it does not accept.
 const UNKNOWN_TOKEN_STATUSES = new Set([401, 403, 404]);
-const CALLER = 'pchubCaller';
 
-type Entry = { caller: Caller | null };
+type TokenCheck = Answer<Caller, 'unknown_token'>;
+
+// Beside the response rather than in res.locals, where any string key could overwrite it.
+const resolvedCallers = new WeakMap<Response, Caller>();
 
 /** The caller a requireScope/requireCaller middleware resolved for this response. */
 export function callerOf(res: Response): Caller {
-  const caller = (res.locals as Record<string, unknown>)[CALLER] as Caller | undefined;
+  const caller = resolvedCallers.get(res);
   if (!caller) throw new Error('callerOf: mount requireScope() or requireCaller() on this route');
   return caller;
 }
 
 /** The caller's name when a middleware resolved one (request logs use it). */
 export function callerNameOf(res: Response): string | undefined {
-  return ((res.locals as Record<string, unknown>)[CALLER] as Caller | undefined)?.name;
+  return resolvedCallers.get(res)?.name;
 }
 
 /** Authenticates callers with their JupyterHub API token, like JupyterHub's HubAuth. */
 export function createHubAuth(options: HubAuthOptions): HubAuth {
   const { hub, logger } = validate(options);
-  // whole milliseconds: lru-cache takes nothing else
-  const ttlMs = Math.ceil(
-    Math.min(options.cacheTtlSeconds ?? MAX_TTL_SECONDS, MAX_TTL_SECONDS) * 1000,
+  const ttlSeconds = Math.min(options.cacheTtlSeconds ?? MAX_TTL_SECONDS, MAX_TTL_SECONDS);
+  // Keyed by a hash so the cache never holds a usable token; concurrent requests with one token
+  // share one hub call, which each waits for no longer than its own deadline.
+  const callers = new LookupCache<string, Caller, 'unknown_token'>(
+    {
+      ttlSeconds,
+      missTtlSeconds: Math.min(ttlSeconds, UNKNOWN_TTL_SECONDS),
+      maxEntries: MAX_CACHED_TOKENS,
+      keyOf: (token) => createHash('sha256').update(token).digest('base64url'),
+    },
+    checkToken,
   );
-  // keyed by a hash so the cache never holds a usable token
-  const cache = new LRUCache<string, Entry>({ max: MAX_CACHED_TOKENS, ttl: ttlMs });
-  // concurrent requests with one token share one hub call
-  const inFlight = new Map<string, Promise<Caller | null>>();
 
-  async function lookup(token: string, key: string): Promise<Caller | null> {
+  async function checkToken(token: string, signal: AbortSignal): Promise<TokenCheck> {
     try {
-      const owner = await hub.tokenOwner(token);
-      const caller: Caller = { kind: owner.kind, name: owner.name, scopes: owner.scopes };
-      cache.set(key, { caller });
-      return caller;
+      const owner = await hub.tokenOwner(token, signal);
+      return { found: { kind: owner.kind, name: owner.name, scopes: owner.scopes } };
     } catch (error) {
       if (!(error instanceof HubError)) throw error;
       if (error.code === 'hub_http_error' && UNKNOWN_TOKEN_STATUSES.has(error.status ?? 0)) {
-        cache.set(key, { caller: null }, { ttl: Math.min(ttlMs, UNKNOWN_TTL_SECONDS * 1000) });
-        return null;
+        return { missing: 'unknown_token' };
       }
       // not cached: the next request asks the hub again
       logger.warn(
         { code: error.code, status: error.status, path: error.path },
         'token check failed',
       );
-      throw new ServiceError(502, 'hub_unavailable', 'the hub could not check the token');
+      throw hubUnavailable();
     }
   }
 
-  function resolve(token: string): Promise<Caller | null> {
-    const key = createHash('sha256').update(token).digest('base64url');
-    const cached = cache.get(key);
-    if (cached) return Promise.resolve(cached.caller);
-    let pending = inFlight.get(key);
-    if (!pending) {
-      pending = lookup(token, key).finally(() => inFlight.delete(key));
-      inFlight.set(key, pending);
+  async function resolve(token: string, deadline: AbortSignal): Promise<Caller | null> {
+    try {
+      const { answer } = await callers.get(token, deadline);
+      return 'found' in answer ? answer.found : null;
+    } catch (error) {
+      // The request's deadline came first; the check itself logs how it ended.
+      if (error instanceof UpstreamError) throw hubUnavailable();
+      throw error;
     }
-    return pending;
   }
 
   function middleware(scope: string | undefined): RequestHandler {
@@ -106,9 +110,9 @@ export function createHubAuth(options: HubAuthOptions): HubAuth {
           'send a JupyterHub API token: Authorization: token <token>',
         );
       }
-      const caller = await resolve(token);
+      const caller = await resolve(token, deadlineOf(res));
       if (!caller) throw new ServiceError(401, 'unauthorized', 'the hub does not know this token');
-      (res.locals as Record<string, unknown>)[CALLER] = caller;
+      resolvedCallers.set(res, caller);
       // exact match: a filtered grant (scope!user=x) is narrower than the route needs
       if (scope !== undefined && !caller.scopes.includes(scope)) {
         throw new ServiceError(403, 'forbidden', `this route needs the scope ${scope}`);
@@ -126,6 +130,10 @@ export function createHubAuth(options: HubAuthOptions): HubAuth {
     },
     requireCaller: () => middleware(undefined),
   };
+}
+
+function hubUnavailable(): ServiceError {
+  return new ServiceError(502, 'hub_unavailable', 'the hub could not check the token');
 }
 
 // The token from `Authorization: token <t>` or `Bearer <t>`; anything else is no token.

@@ -1,4 +1,5 @@
 import { writeSync } from 'node:fs';
+import { isPlainBase, parseHttpUrl } from '@pchub/upstream';
 import { z } from 'zod';
 
 export type ServiceEnv = {
@@ -46,9 +47,16 @@ function readPositiveNumber(raw: string): Reading<number> {
 }
 
 function readHttpUrl(raw: string): Reading<string> {
-  return isHttpUrl(raw, ['http:', 'https:'])
+  return parseHttpUrl(raw) ? { value: raw } : { problem: 'must be an http(s) URL' };
+}
+
+// A base a client appends paths to: nothing after the path, no credentials to leak.
+function readBaseUrl(raw: string): Reading<string> {
+  const url = parseHttpUrl(raw);
+  if (!url) return { problem: 'must be an http(s) URL' };
+  return isPlainBase(url)
     ? { value: raw }
-    : { problem: 'must be an http(s) URL' };
+    : { problem: 'must be a base URL without credentials, query or fragment' };
 }
 
 function readFlag(raw: string): Reading<boolean> {
@@ -56,19 +64,12 @@ function readFlag(raw: string): Reading<boolean> {
   return value === undefined ? { problem: 'must be true, false, 1 or 0' } : { value };
 }
 
-function isHttpUrl(raw: string, protocols: string[]): boolean {
-  try {
-    return protocols.includes(new URL(raw).protocol);
-  } catch {
-    return false;
-  }
-}
-
 /** Builders for env variables (unset or empty means the default). */
 export const env = {
   positiveNumber: (defaultValue?: number): z.ZodType<number> =>
     fromEnv<number>(readPositiveNumber, defaultValue),
   httpUrl: (defaultValue?: string): z.ZodType<string> => fromEnv<string>(readHttpUrl, defaultValue),
+  baseUrl: (defaultValue?: string): z.ZodType<string> => fromEnv<string>(readBaseUrl, defaultValue),
   flag: (defaultValue: boolean): z.ZodType<boolean> => fromEnv<boolean>(readFlag, defaultValue),
 };
 
@@ -99,7 +100,7 @@ function readHost(raw: string): Reading<string> {
 
 // The service itself speaks plain HTTP; TLS, when wanted, ends in front of it.
 function readServiceUrl(raw: string): Reading<string> {
-  return isHttpUrl(raw, ['http:'])
+  return parseHttpUrl(raw, ['http:'])
     ? { value: raw }
     : { problem: 'must be an http:// URL (the service speaks plain HTTP)' };
 }

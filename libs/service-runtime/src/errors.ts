@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from './logger';
+import { noteErrorCode } from './request-outcome';
 
 const SNAKE_CASE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
 
@@ -39,6 +40,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       code: 'internal_error',
       message: 'internal error',
     };
+    noteErrorCode(res, code);
     res.status(status).json({ error: { code, message } });
   };
 }

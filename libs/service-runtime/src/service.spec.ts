@@ -219,6 +219,15 @@ describe('listening', () => {
       },
       'shutdownGraceSeconds must be a positive number of at most 10',
     ],
+    [
+      {
+        name: 's',
+        env: { JUPYTERHUB_SERVICE_PREFIX: '/' },
+        logger: captureLogs().logger,
+        deadlineMs: 0,
+      },
+      'deadlineMs must be a positive number of at most 3600000',
+    ],
   ])('refuses options %#', (options, message) => {
     expect(() => createService(options as never)).toThrow(new TypeError(message));
   });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { callerNameOf } from './auth';
 import type { ServiceEnv } from './config';
+import { startDeadlines } from './deadline';
 import { errorHandler, notFound } from './errors';
 import { baseUrl, listenAddress } from './listen-address';
 import type { Logger } from './logger';
@@ -25,9 +26,14 @@ export interface ServiceOptions {
   logger: Logger;
   /** how long close() lets in-flight requests run (default and max 10) */
   shutdownGraceSeconds?: number;
+  /** each request's deadline for its upstream calls, the hub's token check included (default 10000) */
+  deadlineMs?: number;
 }
 
 const MAX_GRACE_SECONDS = 10;
+const DEFAULT_DEADLINE_MS = 10_000;
+// Node timers overflow past 2^31 ms; beyond an hour is a typo anyway.
+const MAX_DEADLINE_MS = 3_600_000;
 
 /** An express app under JUPYTERHUB_SERVICE_PREFIX with health, JSON errors, request logs. */
 export function createService(options: ServiceOptions): Service {
@@ -41,6 +47,7 @@ export function createService(options: ServiceOptions): Service {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestLog(logger, callerNameOf));
+  app.use(startDeadlines(options.deadlineMs ?? DEFAULT_DEADLINE_MS));
   app.use(trackInFlight);
   const router = express.Router();
   router.get('/health', (_req, res) => {
@@ -133,6 +140,13 @@ function validate(options: ServiceOptions): ServiceOptions {
     !(typeof grace === 'number' && grace > 0 && grace <= MAX_GRACE_SECONDS)
   ) {
     throw new TypeError('shutdownGraceSeconds must be a positive number of at most 10');
+  }
+  const deadline = options.deadlineMs;
+  if (
+    deadline !== undefined &&
+    !(typeof deadline === 'number' && deadline > 0 && deadline <= MAX_DEADLINE_MS)
+  ) {
+    throw new TypeError('deadlineMs must be a positive number of at most 3600000');
   }
   return options;
 }

@@ -1,3 +1,5 @@
+import { parseHttpUrl } from '@pchub/upstream';
+
 // Application Insights connection strings: `Key=Value;Key=Value`, keys case-insensitive.
 // The exporter discards the whole string on one malformed pair (a trailing ';' included) and
 // accepts only a lowercase UUID key, then throws at construction: we check and normalise first.
@@ -12,7 +14,7 @@ export function connectionStringProblem(value: string): string | undefined {
   if (key === undefined) return 'must contain InstrumentationKey=<uuid>';
   if (!UUID.test(key)) return 'InstrumentationKey must be a UUID';
   const endpoint = pairs.get('ingestionendpoint');
-  if (endpoint !== undefined && !isHttpUrl(endpoint)) {
+  if (endpoint !== undefined && !parseHttpUrl(endpoint)) {
     return 'IngestionEndpoint must be an http(s) URL';
   }
   return undefined;
@@ -55,13 +57,4 @@ function canonicalKey(key: string): string {
     authorization: 'Authorization',
   };
   return known[key] ?? key;
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
 }

@@ -1,11 +1,14 @@
 import { isAbsolute } from 'node:path';
+import { parseHttpUrl } from '@pchub/upstream';
 import { z } from 'zod';
 import { connectionStringProblem, normaliseConnectionString } from './connection-string';
 
 // Charts render unset optional values as empty strings: treat them as absent.
 const emptyAsUnset = (value: unknown) => (value === '' ? undefined : value);
 
-const httpUrl = z.string().refine(isHttpUrl, { message: 'must be an http(s) URL' });
+const httpUrl = z
+  .string()
+  .refine((value) => parseHttpUrl(value) !== null, { message: 'must be an http(s) URL' });
 
 /** Environment variables of the telemetry, to merge into an app's config shape. */
 export const telemetryEnv = {
@@ -40,12 +43,3 @@ export const telemetryEnv = {
 };
 
 export type TelemetryEnv = z.infer<z.ZodObject<typeof telemetryEnv>>;
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}

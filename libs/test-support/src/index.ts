@@ -6,6 +6,8 @@ export { freePort } from './free-port';
 export { configErrorOutput, ExitedBeforeHealthy, startApp, startNodeScript } from './start-app';
 export type { AppName, AppProcess, ExitStatus, StartAppOptions } from './start-app';
 export { expectNoSecrets } from './no-secrets';
+export { initialMetricPoints } from './metric-points';
+export type { MetricPoint } from './metric-points';
 // Stand-ins of the Azure upstreams: Resource Manager (APIM listSecrets) and the token endpoints
 // DefaultAzureCredential uses (App Service managed identity; Entra ID for workload identity).
 export { applyFault, NO_FAULT, sendJson } from './azure/faults';

@@ -1,0 +1,1 @@
+module.exports = { displayName: 'upstream', preset: '../../jest.preset.cjs' };
