@@ -4,7 +4,13 @@ import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import type { ClusterNetwork } from './cluster';
 import { mainContainer, podOf, writeMounts } from './pod';
+import type { Container, PodSpec } from './pod';
 import type { RenderedChart } from './render';
+
+interface SingleuserStorage {
+  extraVolumes?: PodSpec['volumes'];
+  extraVolumeMounts?: Container['volumeMounts'];
+}
 
 /** Lays out `root` for enter-namespace.sh; `trust` is added to the system CA bundle. */
 export function layOutNamespace(
@@ -19,6 +25,15 @@ export function layOutNamespace(
   // What is there already stays visible: the mount replaces the whole directory.
   if (existsSync('/usr/local/etc')) cpSync('/usr/local/etc', etc, { recursive: true });
   writeMounts(chart, podOf(chart, 'hub'), mainContainer(chart, 'hub'), '/usr/local/etc', etc);
+  // The user servers run in the hub's namespace: their ConfigMap mounts there too (the postStart
+  // hook), as KubeSpawner's pod would get them from the jupyterhub chart's singleuser values.
+  const storage = (hubValues['singleuser'] as { storage?: SingleuserStorage }).storage ?? {};
+  const userPod = {
+    containers: [{ name: 'notebook', volumeMounts: storage.extraVolumeMounts ?? [] }],
+    volumes: storage.extraVolumes ?? [],
+  };
+  const userContainer = userPod.containers[0] as Container;
+  writeMounts(chart, userPod, userContainer, '/usr/local/etc', etc);
   // The culler calls the hub at http://localhost:8081 (z2jh), as inside the hub pod.
   const extraNames: Record<string, string> = { localhost: network.address('hub') };
   for (const host of externalServiceHosts(hubValues, network)) extraNames[host] = network.nowhere;
