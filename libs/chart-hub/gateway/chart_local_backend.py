@@ -49,6 +49,14 @@ class ChartLocalBackend(UnsafeLocalBackend):
     def _default_cluster_config_class(self):
         return ChartLocalClusterConfig
 
+    # A pod's scratch space is its own filesystem: here the cluster's working directory, removed
+    # with it (distributed would otherwise share one under the machine's /tmp).
+    def get_env(self, cluster):
+        env = super().get_env(cluster)
+        if cluster.state.get("workdir"):
+            env["DASK_TEMPORARY_DIRECTORY"] = cluster.state["workdir"]
+        return env
+
     async def do_start_cluster(self, cluster):
         config = cluster.config
         self.log.info(
