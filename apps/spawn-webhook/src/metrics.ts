@@ -1,7 +1,7 @@
 import type { Meter } from '@opentelemetry/api';
 import type { CacheOutcome } from '@pchub/lookup-cache';
 import type { RequestOutcome } from '@pchub/service-runtime';
-import { REQUEST_SECONDS_BUCKETS } from '@pchub/telemetry';
+import { secondsHistogram } from '@pchub/telemetry';
 
 export type Upstream = 'user_lookup' | 'arm';
 export type UpstreamOutcome = 'found' | 'not_found' | 'upstream_error' | 'upstream_timeout';
@@ -32,19 +32,17 @@ export function createWebhookMetrics(meter: Meter): WebhookMetrics {
   const requests = meter.createCounter('pchub_spawn_webhook_requests', {
     description: 'Spawn-environment requests answered, by outcome (found or the error code)',
   });
-  const duration = meter.createHistogram('pchub_spawn_webhook_request_duration_seconds', {
-    description: 'Time to answer a spawn-environment request, by outcome',
-    unit: 's',
-    advice: { explicitBucketBoundaries: REQUEST_SECONDS_BUCKETS },
-  });
+  const duration = meter.createHistogram(
+    'pchub_spawn_webhook_request_duration_seconds',
+    secondsHistogram('Time to answer a spawn-environment request, by outcome'),
+  );
   const upstreamCalls = meter.createCounter('pchub_spawn_webhook_upstream_calls', {
     description: 'Calls to user-lookup and Azure Resource Manager, by upstream and outcome',
   });
-  const upstreamDuration = meter.createHistogram('pchub_spawn_webhook_upstream_duration_seconds', {
-    description: 'Duration of calls to user-lookup and Azure Resource Manager',
-    unit: 's',
-    advice: { explicitBucketBoundaries: REQUEST_SECONDS_BUCKETS },
-  });
+  const upstreamDuration = meter.createHistogram(
+    'pchub_spawn_webhook_upstream_duration_seconds',
+    secondsHistogram('Duration of calls to user-lookup and Azure Resource Manager'),
+  );
   const cacheResults = meter.createCounter('pchub_spawn_webhook_cache', {
     description:
       'Key cache results: hit, miss (went upstream) or coalesced (joined a lookup in flight)',

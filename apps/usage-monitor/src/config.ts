@@ -1,4 +1,4 @@
-import { env, hubEnv, loadConfig, serviceEnv } from '@pchub/service-runtime';
+import { env, hubEnv, serviceEnv } from '@pchub/service-runtime';
 import { telemetryEnv } from '@pchub/telemetry';
 import { z } from 'zod';
 
@@ -34,8 +34,8 @@ const profileBudget = env
     message: `must be an integer from 1 to ${MAX_PROFILES}`,
   });
 
-/** Every variable the monitor reads (docs/contracts.md#configuration). */
-export const monitorEnv = {
+/** Every variable the monitor reads (docs/contracts.md#configuration), validated at start. */
+export const configShape = {
   ...serviceEnv,
   ...hubEnv,
   ...telemetryEnv,
@@ -49,10 +49,3 @@ export const monitorEnv = {
   /** distinct profile labels kept before the rest count as `other` */
   MONITOR_MAX_PROFILES: profileBudget,
 };
-
-export type MonitorConfig = z.infer<z.ZodObject<typeof monitorEnv>>;
-
-/** Reads the environment, or exits 2 with one line naming the bad variable. */
-export function loadMonitorConfig(source: NodeJS.ProcessEnv = process.env): MonitorConfig {
-  return loadConfig(monitorEnv, source);
-}

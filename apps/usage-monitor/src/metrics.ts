@@ -1,4 +1,5 @@
 import type { Meter } from '@opentelemetry/api';
+import { secondsHistogram } from '@pchub/telemetry';
 import type { EndedSession } from './sessions';
 import type { ProfileLabels, UsageCounts } from './usage';
 
@@ -49,19 +50,20 @@ export function createUsageMetrics(meter: Meter, options: UsageMetricsOptions): 
       const latest = counts();
       if (latest) result.observe(latest.activeUsers, { environment });
     });
-  const sessions = meter.createHistogram('pchub_session_duration_seconds', {
-    description: 'Duration of ended sessions (one server from start to stop)',
-    unit: 's',
-    advice: { explicitBucketBoundaries: SESSION_BUCKETS_SECONDS },
-  });
+  const sessions = meter.createHistogram(
+    'pchub_session_duration_seconds',
+    secondsHistogram(
+      'Duration of ended sessions (one server from start to stop)',
+      SESSION_BUCKETS_SECONDS,
+    ),
+  );
   const polls = meter.createCounter('pchub_monitor_polls_total', {
     description: 'Listings of the hub users, by outcome',
   });
-  const pollDuration = meter.createHistogram('pchub_monitor_poll_duration_seconds', {
-    description: 'Time to list every active user',
-    unit: 's',
-    advice: { explicitBucketBoundaries: POLL_BUCKETS_SECONDS },
-  });
+  const pollDuration = meter.createHistogram(
+    'pchub_monitor_poll_duration_seconds',
+    secondsHistogram('Time to list every active user', POLL_BUCKETS_SECONDS),
+  );
   // both series exist from the start, so a failure rate can be computed before a first failure
   polls.add(0, { outcome: 'success' });
   polls.add(0, { outcome: 'failure' });

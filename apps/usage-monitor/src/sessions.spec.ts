@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import { parseHubTimestamp } from '@pchub/hub-client';
 import { SessionTracker } from './sessions';
 import { hubUser, type ServerSketch } from './testing/hub-users';
 import { Listing, ProfileLabels } from './usage';
@@ -157,8 +156,8 @@ describe('SessionTracker sessions', () => {
 
   it('measures durations exactly when timestamps have no fractional seconds', () => {
     const tracker = new Feed();
-    const started = parseHubTimestamp('2024-05-01T10:00:00Z');
-    const fractional = parseHubTimestamp('2024-05-01T10:00:00.250000Z');
+    const started = new Date('2024-05-01T10:00:00Z');
+    const fractional = new Date('2024-05-01T10:00:00.250Z');
     tracker.update(T0 + MINUTE, { ada: [{ started }], bob: [{ started: fractional }] });
     tracker.update(T0 + 2 * MINUTE, {});
     const ended = tracker.update(T0 + 3 * MINUTE, {});

@@ -1,7 +1,7 @@
 import type { Meter } from '@opentelemetry/api';
 import type { CacheOutcome } from '@pchub/lookup-cache';
 import type { RequestOutcome } from '@pchub/service-runtime';
-import { REQUEST_SECONDS_BUCKETS } from '@pchub/telemetry';
+import { secondsHistogram } from '@pchub/telemetry';
 
 export const UPSTREAM_OUTCOMES = [
   'found',
@@ -25,11 +25,10 @@ export function createLookupMetrics(meter: Meter): LookupMetrics {
   const upstreamCalls = meter.createCounter('pchub_user_lookup_upstream_calls', {
     description: 'Calls to the pc-id API, by outcome',
   });
-  const upstreamDuration = meter.createHistogram('pchub_user_lookup_upstream_duration_seconds', {
-    description: 'Duration of calls to the pc-id API',
-    unit: 's',
-    advice: { explicitBucketBoundaries: REQUEST_SECONDS_BUCKETS },
-  });
+  const upstreamDuration = meter.createHistogram(
+    'pchub_user_lookup_upstream_duration_seconds',
+    secondsHistogram('Duration of calls to the pc-id API'),
+  );
   const cacheResults = meter.createCounter('pchub_user_lookup_cache', {
     description:
       'Lookup cache results: hit, miss (went to pc-id) or coalesced (joined a call in flight)',

@@ -1,9 +1,4 @@
 export { ApimKeyReader } from './apim-key-reader';
 export type { ApimKeyReaderOptions } from './options';
-export {
-  apimSubscriptionIdProblem,
-  armEndpointProblem,
-  resourceGroupProblem,
-  serviceNameProblem,
-  subscriptionIdProblem,
-} from './names';
+// The naming rules, for config validation: subscriptionIdProblem, resourceGroupProblem, ...
+export * from './names';

@@ -10,8 +10,6 @@ export interface UserQuery {
   state?: 'active' | 'inactive' | 'ready';
   /** page size (the hub caps it at its api_page_max_limit) */
   limit?: number;
-  offset?: number;
-  includeStoppedServers?: boolean;
 }
 
 export interface ValidOptions {
@@ -49,26 +47,17 @@ export function userQueryParams(query: UserQuery): URLSearchParams {
   validateUserQuery(query);
   const params = new URLSearchParams();
   if (query.state !== undefined) params.set('state', query.state);
-  if (query.offset !== undefined) params.set('offset', String(query.offset));
   if (query.limit !== undefined) params.set('limit', String(query.limit));
-  // the hub treats any value but '0'/'false' as true, and absence as false
-  if (query.includeStoppedServers) params.set('include_stopped_servers', '1');
   return params;
 }
 
 function validateUserQuery(query: UserQuery): void {
   if (typeof query !== 'object' || query === null) throw new TypeError('query must be an object');
-  const { state, limit, offset, includeStoppedServers } = query;
+  const { state, limit } = query;
   if (state !== undefined && !['active', 'inactive', 'ready'].includes(state)) {
     throw new TypeError("state must be 'active', 'inactive' or 'ready'");
   }
   if (limit !== undefined && !(Number.isSafeInteger(limit) && limit > 0)) {
     throw new TypeError('limit must be a positive integer');
-  }
-  if (offset !== undefined && !(Number.isSafeInteger(offset) && offset >= 0)) {
-    throw new TypeError('offset must be a non-negative integer');
-  }
-  if (includeStoppedServers !== undefined && typeof includeStoppedServers !== 'boolean') {
-    throw new TypeError('includeStoppedServers must be a boolean');
   }
 }

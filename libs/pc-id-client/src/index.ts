@@ -2,4 +2,4 @@ export { PcIdClient } from './pc-id-client';
 export { type PcIdClientOptions } from './options';
 export { type PcIdUser } from './user-record';
 export { InvalidUserNameError } from './errors';
-export { MAX_USER_NAME_LENGTH, userNameProblem } from './user-name';
+export { userNameProblem } from './user-name';

@@ -2,7 +2,7 @@
  * Longest accepted name, in Unicode code points. JupyterHub stores names in a 255-character
  * column and e-mail addresses stop at 254 octets, so 256 admits every real name with room to spare.
  */
-export const MAX_USER_NAME_LENGTH = 256;
+const MAX_USER_NAME_LENGTH = 256;
 
 // C0, DEL and C1 controls: never part of a username, and a classic way to smuggle header/log breaks.
 const CONTROL = /\p{Cc}/u;

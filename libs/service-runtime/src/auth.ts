@@ -32,7 +32,6 @@ const MAX_TTL_SECONDS = 300;
 // Unknown tokens are remembered briefly so a flood of one bad token does not become a flood on
 // the hub, yet a token created a moment ago starts working soon.
 const UNKNOWN_TTL_SECONDS = 10;
-const MAX_CACHED_TOKENS = 10_000;
 // JupyterHub's HubAuth takes both schemes; RFC 7235 makes scheme names case-insensitive.
 const AUTHORIZATION = /^(?:token|bearer)[ \t]+([\x21-\x7e]+)[ \t]*$/i;
 // The hub's answers to GET /user for a token it does not accept.
@@ -59,13 +58,12 @@ export function callerNameOf(res: Response): string | undefined {
 export function createHubAuth(options: HubAuthOptions): HubAuth {
   const { hub, logger } = validate(options);
   const ttlSeconds = Math.min(options.cacheTtlSeconds ?? MAX_TTL_SECONDS, MAX_TTL_SECONDS);
-  // Keyed by a hash so the cache never holds a usable token; concurrent requests with one token
-  // share one hub call, which each waits for no longer than its own deadline.
+  // Keyed by a hash so the cache never holds a usable token (10,000 at most); concurrent requests
+  // with one token share one hub call, which each waits for no longer than its own deadline.
   const callers = new LookupCache<string, Caller, 'unknown_token'>(
     {
       ttlSeconds,
       missTtlSeconds: Math.min(ttlSeconds, UNKNOWN_TTL_SECONDS),
-      maxEntries: MAX_CACHED_TOKENS,
       keyOf: (token) => createHash('sha256').update(token).digest('base64url'),
     },
     checkToken,

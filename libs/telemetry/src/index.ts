@@ -1,5 +1,5 @@
 export { telemetryEnv } from './env';
 export type { TelemetryEnv } from './env';
-export { startTelemetry, TELEMETRY_FLUSH_TIMEOUT_MS } from './telemetry';
+export { startTelemetry } from './telemetry';
 export type { LogAttributes, LogRecordInput, Telemetry, TelemetryOptions } from './telemetry';
-export { REQUEST_SECONDS_BUCKETS } from './buckets';
+export { REQUEST_SECONDS_BUCKETS, secondsHistogram } from './buckets';

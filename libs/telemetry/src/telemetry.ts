@@ -43,7 +43,7 @@ export interface Telemetry {
 }
 
 /** How long forceFlush/shutdown may take before the service moves on without telemetry. */
-export const TELEMETRY_FLUSH_TIMEOUT_MS = 5_000;
+const TELEMETRY_FLUSH_TIMEOUT_MS = 5_000;
 
 const SEVERITY = {
   info: { severityNumber: SeverityNumber.INFO, severityText: 'INFO' },
