@@ -140,6 +140,7 @@ make_venv "$tools/demo" "$root/demo/requirements.txt" &
 # that trusts another CA path).
 make_venv "$tools/hub-image" "$hub_image_requirements" --no-binary pycurl &
 make_venv "$tools/user-server" "$root/libs/chart-hub/requirements-user-server.txt" &
+make_venv "$tools/dask-gateway" "$root/libs/chart-hub/requirements-dask-gateway.txt" &
 make_venv "$tools/venv" "$root/scripts/requirements-tools.txt" &
 make_venv "$tools/hub-5.5" "$root/e2e/requirements-hub-5.5.txt" &
 make_venv "$tools/hub-6.1" "$root/e2e/requirements-hub-6.1.txt" &
