@@ -38,6 +38,16 @@ async function requestCluster(options: Record<string, unknown>): Promise<Respons
   });
 }
 
+/** A failure here comes with what the gateway logged, where its cause shows. */
+async function withGatewayLog<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    const log = hub.log('dask-gateway').split('\n').slice(-40).join('\n');
+    throw new Error(`${(error as Error).message}\n--- dask-gateway log ---\n${log}`);
+  }
+}
+
 beforeAll(async () => {
   hub = await startChartHub({ deployment: 'staging' });
   hub.upstreams.addAccount(USER);
@@ -53,11 +63,13 @@ afterAll(async () => {
 });
 
 test("the client in the user's server lists the chart's cluster options", async () => {
-  const seen = await kernel.runJson(`import json, os
+  const seen = await withGatewayLog(
+    kernel.runJson(`import json, os
 from dask_gateway import Gateway
 options = Gateway().cluster_options()
 print(json.dumps({"fields": list(options), "image": options.image,
-                  "address": os.environ["DASK_GATEWAY__ADDRESS"]}))`);
+                  "address": os.environ["DASK_GATEWAY__ADDRESS"]}))`),
+  );
   expect(seen).toEqual({
     fields: ['worker_cores', 'worker_memory', 'image', 'gpu', 'environment'],
     // '{JUPYTER_IMAGE_SPEC}' in the server's environment, filled in by the client: the profile's image.
@@ -67,7 +79,8 @@ print(json.dumps({"fields": list(options), "image": options.image,
 });
 
 test('a cluster with a chart option scales to one worker, computes and shuts down', async () => {
-  const result = await kernel.runJson(`import json
+  const result = await withGatewayLog(
+    kernel.runJson(`import json
 from dask_gateway import Gateway
 gateway = Gateway()
 cluster = gateway.new_cluster(worker_cores=2, worker_memory=4)
@@ -81,7 +94,8 @@ finally:
     cluster.shutdown()
 print(json.dumps({"sum": total, "workers": len(workers), "threads": workers[0]["nthreads"],
                   "memory": workers[0]["memory_limit"],
-                  "left": [c.name for c in gateway.list_clusters()]}))`);
+                  "left": [c.name for c in gateway.list_clusters()]}))`),
+  );
   expect(result).toEqual({
     sum: 45,
     workers: 1,
@@ -109,7 +123,8 @@ test.each([
 );
 
 test('more workers than the chart limit gets the gateway refusal, and its cap', async () => {
-  const seen = await kernel.runJson(`import json, warnings
+  const seen = await withGatewayLog(
+    kernel.runJson(`import json, warnings
 from dask_gateway import Gateway
 cluster = Gateway().new_cluster()
 try:
@@ -118,7 +133,8 @@ try:
         cluster.adapt(minimum=0, maximum=101)
 finally:
     cluster.shutdown()
-print(json.dumps({"warnings": [str(w.message) for w in caught]}))`);
+print(json.dumps({"warnings": [str(w.message) for w in caught]}))`),
+  );
   expect(seen).toEqual({
     warnings: [
       'Adapt with `maximum=101, minimum=0` workers would exceed resource limit of 100 workers. Using `maximum=100, minimum=0` instead.',
@@ -129,11 +145,8 @@ print(json.dumps({"warnings": [str(w.message) for w in caught]}))`);
 test('the smoke test passes against the chart hub, and says in one line what failed', async () => {
   const user = 'smoke@example.org';
   hub.upstreams.addAccount(user);
-  const result = await runSmokeTest({
-    hubUrl: hub.url,
-    token: await tokenOf(user),
-    timeoutMs: 120_000,
-  });
+  const token = await tokenOf(user);
+  const result = await withGatewayLog(runSmokeTest({ hubUrl: hub.url, token, timeoutMs: 150_000 }));
   expect(result).toMatchObject({ user, sum: 45 });
 
   // Without a pc-id account the hook starts the server without a key (fail-open): the smoke
