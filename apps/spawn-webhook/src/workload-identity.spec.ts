@@ -1,10 +1,5 @@
-import {
-  ENTRA_AUTHORITY_HOST,
-  ENTRA_HOSTNAME,
-  expectNoSecrets,
-  startEntraTokenStandIn,
-} from '@pchub/test-support';
-import type { EntraTokenStandIn, TestCa } from '@pchub/test-support';
+import { ENTRA_AUTHORITY_HOST, ENTRA_HOSTNAME, expectNoSecrets } from '@pchub/test-support';
+import type { EntraTokenStandIn } from '@pchub/test-support';
 import { spawnBody, startWorld } from './testing/world';
 import type { World } from './testing/world';
 
@@ -17,7 +12,6 @@ import type { World } from './testing/world';
 const DEADLINE_MS = 2000;
 const MARGIN_MS = 750;
 
-const startEntra = (ca: TestCa) => startEntraTokenStandIn({ ca });
 // What the chart's Deployment sets beside what AKS injects.
 const AKS_ENV = { UPSTREAM_DEADLINE_MS: String(DEADLINE_MS), AZURE_TOKEN_CREDENTIALS: 'prod' };
 
@@ -27,11 +21,11 @@ function entraRequests(entra: EntraTokenStandIn): string[] {
 }
 
 describe('workload identity (AKS)', () => {
-  let world: World<EntraTokenStandIn>;
+  let world: World<'workload-identity'>;
   let ada: { primaryKey: string };
 
   beforeAll(async () => {
-    world = await startWorld(AKS_ENV, startEntra);
+    world = await startWorld(AKS_ENV, 'workload-identity');
     ada = world.addUser('ada@example.com', 1001);
   });
 
@@ -70,10 +64,10 @@ describe('workload identity (AKS)', () => {
 
 // A world of its own: once the webhook holds a token it does not ask Entra ID again.
 describe('workload identity (AKS), Entra ID refusing the federated token', () => {
-  let world: World<EntraTokenStandIn>;
+  let world: World<'workload-identity'>;
 
   beforeAll(async () => {
-    world = await startWorld(AKS_ENV, startEntra);
+    world = await startWorld(AKS_ENV, 'workload-identity');
     world.addUser('ada@example.com', 1001);
   });
 

@@ -3,8 +3,9 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { appBundle, markerName, proxyScript, tail } from '@pchub/hub-harness';
-import type { SpawnUpstreams } from '@pchub/hub-harness';
+import { markerName, proxyScript } from '@pchub/hub-harness';
+import { appBundle, tail } from '@pchub/test-support';
+import type { SpawnUpstreams } from '@pchub/test-support';
 import type { ClusterNetwork } from './cluster';
 import { inNamespace } from './namespace';
 import { gatewayFilesDir, hubFilesDir, toolsVenvBin } from './paths';

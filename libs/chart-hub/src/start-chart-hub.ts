@@ -9,16 +9,9 @@
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  dataDirPrefix,
-  installExitHook,
-  newMarker,
-  reapOrphans,
-  startSpawnUpstreams,
-} from '@pchub/hub-harness';
-import type { SpawnUpstreams } from '@pchub/hub-harness';
-import { createTestCa, startPcIdOAuthStandIn } from '@pchub/test-support';
-import type { PcIdOAuthStandIn, TestCa } from '@pchub/test-support';
+import { dataDirPrefix, installExitHook, newMarker, reapOrphans } from '@pchub/hub-harness';
+import { createTestCa, startPcIdOAuthStandIn, startSpawnUpstreams } from '@pchub/test-support';
+import type { PcIdOAuthStandIn, SpawnUpstreams, TestCa } from '@pchub/test-support';
 import { parse } from 'yaml';
 import { signIn } from './browser';
 import type { BrowserSession } from './browser';
@@ -84,7 +77,7 @@ export async function startChartHub(options: ChartHubOptions = {}): Promise<Runn
   };
   try {
     const values = hubValues(chart);
-    upstreams = await startSpawnUpstreams(apimInstance(chart));
+    upstreams = await startSpawnUpstreams({ apim: apimInstance(chart) });
     const client = oauthClient(values);
     oauthCa = await createTestCa({ hostnames: [client.hostname] });
     const oauthStandIn = await startPcIdOAuthStandIn({

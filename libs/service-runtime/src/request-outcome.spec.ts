@@ -29,7 +29,7 @@ beforeAll(async () => {
   service.router.get('/api/missing', () => {
     throw new ServiceError(404, 'user_not_found', 'no such user');
   });
-  service.router.get('/api/late', async (req, res) => {
+  service.router.get('/api/late', async (req, _res) => {
     // Answers once the caller has hung up, as a lookup past the hook's patience does.
     await new Promise((resolve) => req.once('close', resolve));
     throw new ServiceError(504, 'upstream_timeout', 'too late');
