@@ -1,4 +1,9 @@
-import { ENTRA_AUTHORITY_HOST, ENTRA_HOSTNAME, expectNoSecrets } from '@pchub/test-support';
+import {
+  ENTRA_AUTHORITY_HOST,
+  ENTRA_HOSTNAME,
+  expectNoSecrets,
+  waitFor,
+} from '@pchub/test-support';
 import type { EntraTokenStandIn } from '@pchub/test-support';
 import { spawnBody, startWorld } from './testing/world';
 import type { World } from './testing/world';
@@ -92,7 +97,13 @@ describe('workload identity (AKS), Entra ID refusing the federated token', () =>
     expect(assertions.length).toBeGreaterThan(0);
     expect(new Set(assertions)).toEqual(new Set([world.identity.federatedToken]));
     expect(world.identity.tokens).toHaveLength(0);
-    expect(world.webhook.logLines().some((line) => line['code'] === 'upstream_error')).toBe(true);
+    // The log line is written asynchronously and may follow the answer.
+    await waitFor(
+      () => world.webhook.logLines().some((line) => line['code'] === 'upstream_error'),
+      {
+        what: 'the upstream_error log line',
+      },
+    );
     // Errors are not cached: once Entra ID answers, so does the webhook.
     world.identity.fault = { kind: 'none' };
     expect((await world.post(spawnBody('ada@example.com'))).status).toBe(200);
