@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expectNoSecrets, freePort, startHttpServer } from '@pchub/test-support';
 import type { TestServer } from '@pchub/test-support';
-import { HOOK_FILE, stoppedWebhookUrl, startBlackHole } from '@pchub/hub-harness';
+import { HOOK_FILE } from '@pchub/hub-harness';
 
 const run = promisify(execFile);
 const PYTHON = join(
@@ -293,7 +293,8 @@ describe('the hook against the webhook (curl client, as under z2jh)', () => {
   it('gives up on refused connections within SPAWN_WEBHOOK_TIMEOUT_SECONDS', async () => {
     const outcome = await runHook({
       ...baseEnv(),
-      SPAWN_WEBHOOK_URL: await stoppedWebhookUrl(),
+      // nothing listens there: a stopped webhook
+      SPAWN_WEBHOOK_URL: `http://127.0.0.1:${await freePort()}/services/spawn-webhook/`,
       SPAWN_WEBHOOK_TIMEOUT_SECONDS: '1',
     });
     expect(outcome.error).toBeNull();
@@ -304,11 +305,11 @@ describe('the hook against the webhook (curl client, as under z2jh)', () => {
   });
 
   it('gives up after SPAWN_WEBHOOK_TIMEOUT_SECONDS on a webhook that never answers', async () => {
-    const blackHole = await startBlackHole();
+    const blackHole = await startHttpServer(() => undefined);
     try {
       const outcome = await runHook({
         ...baseEnv(),
-        SPAWN_WEBHOOK_URL: blackHole.url,
+        SPAWN_WEBHOOK_URL: `${blackHole.url}services/spawn-webhook/`,
         SPAWN_WEBHOOK_TIMEOUT_SECONDS: '0.5',
       });
       expect(outcome.error).toBeNull();

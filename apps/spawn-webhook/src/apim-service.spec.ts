@@ -1,9 +1,8 @@
 // Wrong Azure settings are loud: the bundle, configured as an operator would (with a typo), against
 // an ARM stand-in that answers a GET of the service as ARM does. Not ready, one error naming the
 // setting, 502s and no cached misses; fixed in Azure, it recovers without a restart.
-import { setTimeout as sleep } from 'node:timers/promises';
-import { expectNoSecrets } from '@pchub/test-support';
-import { SERVICE_NAME, spawnBody, startWorld } from './testing/world';
+import { APIM, expectNoSecrets, sleep, waitFor } from '@pchub/test-support';
+import { spawnBody, startWorld } from './testing/world';
 import type { World } from './testing/world';
 
 const CHECK_SECONDS = 0.5;
@@ -14,13 +13,15 @@ async function ready(world: World): Promise<{ status: number; body: unknown }> {
   return { status: response.status, body: await response.json() };
 }
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  for (let tries = 0; tries < 100; tries += 1) {
-    const value = await read();
-    if (done(value)) return value;
-    await sleep(50);
-  }
-  throw new Error('not reached within 5 s');
+// The readiness answer, once it is what `done` waits for.
+function readyWhen(world: World, done: (status: number) => boolean) {
+  return waitFor(
+    async () => {
+      const answer = await ready(world);
+      return done(answer.status) && answer;
+    },
+    { timeoutMs: 5000, what: 'the readiness answer' },
+  );
 }
 
 const logged = (world: World, code: string) =>
@@ -40,17 +41,14 @@ describe('a wrong APIM_SERVICE_NAME', () => {
   });
 
   afterAll(async () => {
-    world.arm.serviceName = SERVICE_NAME;
+    world.arm.serviceName = APIM.serviceName;
     const exit = await world.close();
     expect(exit).toEqual({ code: 0, signal: null });
     expectNoSecrets(world.webhook.output(), world.secrets());
   });
 
   it('is not ready, saying which setting to fix', async () => {
-    const answer = await until(
-      () => ready(world),
-      (a) => a.status !== 200,
-    );
+    const answer = await readyWhen(world, (status) => status !== 200);
     expect(answer).toEqual({
       status: 503,
       body: {
@@ -93,10 +91,7 @@ describe('a wrong APIM_SERVICE_NAME', () => {
   it('recovers without a restart once the service of that name exists', async () => {
     // the operator renames (or creates) the service in Azure
     world.arm.serviceName = TYPO;
-    await until(
-      () => ready(world),
-      (a) => a.status === 200,
-    );
+    await readyWhen(world, (status) => status === 200);
     const answer = await world.post(spawnBody('ada@example.com'));
     expect(answer.status).toBe(200);
     expect(logged(world, 'apim_service_found')).toHaveLength(1);
@@ -105,7 +100,7 @@ describe('a wrong APIM_SERVICE_NAME', () => {
   it('checks the service before believing a missing subscription: gone between checks, a 502', async () => {
     world.addUser('bob@example.com', 1002, false);
     // the service goes away again; the periodic check has not seen it yet
-    world.arm.serviceName = SERVICE_NAME;
+    world.arm.serviceName = APIM.serviceName;
     const answer = await world.post(spawnBody('bob@example.com'));
     expect({ status: answer.status, code: answer.body.error?.code }).toEqual({
       status: 502,
@@ -113,10 +108,7 @@ describe('a wrong APIM_SERVICE_NAME', () => {
     });
     // back again: bob's miss was not cached, and is now a true one
     world.arm.serviceName = TYPO;
-    await until(
-      () => ready(world),
-      (a) => a.status === 200,
-    );
+    await readyWhen(world, (status) => status === 200);
     const miss = await world.post(spawnBody('bob@example.com'));
     expect({ status: miss.status, code: miss.body.error?.code }).toEqual({
       status: 404,
@@ -150,10 +142,7 @@ describe.each([
   });
 
   it('is not ready, names the setting once, and answers spawns 502', async () => {
-    const answer = await until(
-      () => ready(world),
-      (a) => a.status !== 200,
-    );
+    const answer = await readyWhen(world, (status) => status !== 200);
     expect(answer.body).toEqual({ error: { code: 'not_ready', message } });
     const spawn = await world.post(spawnBody('ada@example.com'));
     expect({ status: spawn.status, code: spawn.body.error?.code }).toEqual({

@@ -1,6 +1,6 @@
-import { expectNoSecrets, startManagedIdentityStandIn } from '@pchub/test-support';
+import { CALLERS, expectNoSecrets, waitFor } from '@pchub/test-support';
 import type { Fault } from '@pchub/test-support';
-import { spawnBody, startWorld, TOKENS } from './testing/world';
+import { spawnBody, startWorld } from './testing/world';
 import type { Answer, World } from './testing/world';
 
 // Whatever an upstream does, the webhook answers within the deadline plus a small margin, with
@@ -38,13 +38,6 @@ function freshUser(): string {
   const name = `user${seq}@example.com`;
   world.addUser(name, 5000 + seq);
   return name;
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  for (let tries = 0; !condition(); tries += 1) {
-    if (tries * 10 > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 function expectBounded(answer: Answer, status: number, code: string): void {
@@ -108,10 +101,8 @@ describe('Azure Resource Manager', () => {
 // start (its check of the API Management service), so the endpoint misbehaves from the start.
 describe('the managed-identity token endpoint, before the first token', () => {
   async function withTokenFault(fault: Fault, test: (fresh: World) => Promise<void>) {
-    const fresh = await startWorld({ UPSTREAM_DEADLINE_MS: String(DEADLINE_MS) }, async () => {
-      const identity = await startManagedIdentityStandIn();
-      identity.fault = fault;
-      return identity;
+    const fresh = await startWorld({ UPSTREAM_DEADLINE_MS: String(DEADLINE_MS) }, undefined, (up) => {
+      up.identity.fault = fault;
     });
     fresh.addUser('ada@example.com', 1);
     try {
@@ -136,7 +127,7 @@ describe('the managed-identity token endpoint, before the first token', () => {
         // token request would fail with it (502) instead of timing out on its own
         await waitFor(
           () => fresh.webhook.logLines().some((line) => line['code'] === 'apim_check_failed'),
-          DEADLINE_MS + MARGIN_MS,
+          { timeoutMs: DEADLINE_MS + MARGIN_MS, what: 'the start check to give up' },
         );
         expectBounded(await fresh.post(spawnBody('ada@example.com')), 504, 'upstream_timeout');
         // The answer may beat the shared lookup's own end by a moment; a request joining it then
@@ -161,8 +152,8 @@ describe('the hub (token checks)', () => {
   });
 
   it('resolves each token once, whatever the number of requests', async () => {
-    const before = world.hub.tokenChecks();
-    for (let i = 0; i < 5; i += 1) await world.post(spawnBody(freshUser()), TOKENS.hook);
-    expect(world.hub.tokenChecks()).toBe(before);
+    const before = world.hub.calls('user');
+    for (let i = 0; i < 5; i += 1) await world.post(spawnBody(freshUser()), CALLERS.hook.token);
+    expect(world.hub.calls('user')).toBe(before);
   });
 });

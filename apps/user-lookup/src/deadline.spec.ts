@@ -1,63 +1,44 @@
 // One deadline per request for the production bundle: the hub's token check and the pc-id lookup
 // share UPSTREAM_DEADLINE_MS, so a slow hub cannot stretch an answer past it.
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  type AppProcess,
-  type PcIdStandIn,
-  sendJson,
+  CALLERS,
   startApp,
-  startHttpServer,
+  startHubStandIn,
   startPcIdStandIn,
-  type TestServer,
+  waitFor,
 } from '@pchub/test-support';
-import { call } from './testing/app-env';
-
-async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const until = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > until) throw new Error('condition not met in time');
-    await sleep(20);
-  }
-}
+import type { AppProcess, HubStandIn, PcIdStandIn } from '@pchub/test-support';
+import { appEnv, call } from './testing/app-env';
 
 const DEADLINE_MS = 400;
 // Process scheduling on a loaded machine, on top of the deadline.
 const MARGIN_MS = 250;
-const HUB_TOKEN = 'hub-own-token-deadline-2b7e';
-// The hub takes its time over this one, then knows it.
-const SLOW_READER = 'slow-reader-token-8c31';
+// The hub takes its time over this one (300 ms), then knows it.
+const SLOW_READER = CALLERS.webhook.token;
 // The hub never answers for this one.
-const HANGING = 'hanging-token-5f0d';
+const HANGING = CALLERS.kbatch.token;
 
-let hub: TestServer;
+let hub: HubStandIn;
 let pcId: PcIdStandIn;
 let app: AppProcess;
 
 beforeAll(async () => {
-  // JupyterHub's GET /hub/api/user, slow (or silent) for the tokens above
-  hub = await startHttpServer(async (req, res) => {
-    const token = /^token (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (token === HANGING) return new Promise((resolve) => res.on('close', resolve));
-    await sleep(300);
-    sendJson(res, 200, {
-      kind: 'service',
-      name: 'spawn-webhook',
-      scopes: ['custom:pc-id-users:read'],
-    });
-  });
+  hub = await startHubStandIn();
+  hub.fault = (req) =>
+    req.headers.authorization === `token ${HANGING}`
+      ? { kind: 'hang' }
+      : { kind: 'delay', ms: 300 };
   pcId = await startPcIdStandIn();
   pcId.accounts.set('ada@example.com', 1001);
   pcId.fault = { kind: 'delay', ms: 300 };
-  app = await startApp('user-lookup', {
-    JUPYTERHUB_API_URL: `${hub.url}hub/api`,
-    JUPYTERHUB_API_TOKEN: HUB_TOKEN,
-    PC_ID_URL: pcId.url,
-    PC_ID_TOKEN: pcId.token,
-    UPSTREAM_DEADLINE_MS: String(DEADLINE_MS),
-  });
+  app = await startApp(
+    'user-lookup',
+    appEnv(hub, pcId, { UPSTREAM_DEADLINE_MS: String(DEADLINE_MS) }),
+  );
 });
 
 afterAll(async () => {
+  hub.fault = { kind: 'none' };
   const exit = await app?.stop();
   await Promise.all([hub?.close(), pcId?.close()]);
   expect(exit).toEqual({ code: 0, signal: null });
@@ -85,8 +66,12 @@ describe("user-lookup's deadline", () => {
     expect(answer.json()).toMatchObject({ error: { code: 'upstream_timeout' } });
     expect(ms).toBeLessThan(DEADLINE_MS + MARGIN_MS);
     // the pc-id call was made, and cut by what was left of the deadline (logged after the answer)
-    await waitFor(() =>
-      app.logLines().some((line) => line.code === 'upstream_timeout' && line.upstream === 'pc-id'),
+    await waitFor(
+      () =>
+        app
+          .logLines()
+          .some((line) => line.code === 'upstream_timeout' && line.upstream === 'pc-id'),
+      { timeoutMs: 2000, what: "pc-id's upstream_timeout log line" },
     );
   });
 });

@@ -1,17 +1,22 @@
 // SIGTERM while callers keep asking: the production bundle drains (not ready, still serving),
 // then stops in capped steps and exits 0 well within the grace period the chart gives it.
 import { Agent, request } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { type AppProcess, expectNoSecrets, startApp } from '@pchub/test-support';
-import { appEnv } from './testing/app-env';
-import { type FakeHub, startFakeHub } from './testing/fake-hub';
-import { type FakePcId, startFakePcId } from './testing/fake-pc-id';
-import { ALL_SECRETS, OWNERS, READER_TOKEN } from './testing/tokens';
+import {
+  CALLER_TOKENS,
+  CALLERS,
+  expectNoSecrets,
+  sleep,
+  startApp,
+  startHubStandIn,
+  startPcIdStandIn,
+} from '@pchub/test-support';
+import type { AppProcess, HubStandIn, PcIdStandIn } from '@pchub/test-support';
+import { appEnv, OWN_TOKEN } from './testing/app-env';
 
 const DRAIN_SECONDS = 2;
 // The chart's terminationGracePeriodSeconds without its preStop sleep: drain + 20.
 const GRACE_MS = (DRAIN_SECONDS + 20) * 1000;
-const CALLERS = 8;
+const LOOPS = 8;
 // A request sent this close to the drain's end may meet the closing listener: not counted.
 const EDGE_MS = 150;
 
@@ -22,16 +27,16 @@ interface Call {
   error?: string;
 }
 
-let hub: FakeHub;
-let pcId: FakePcId;
+let hub: HubStandIn;
+let pcId: PcIdStandIn;
 let app: AppProcess;
 
 beforeAll(async () => {
-  hub = await startFakeHub(OWNERS);
+  hub = await startHubStandIn();
+  pcId = await startPcIdStandIn();
+  pcId.accounts.set('ada@example.com', 1001);
   // each lookup takes a while, so some are always in flight
-  pcId = await startFakePcId('pcid-token-secret-5d1e07aa', {
-    'ada@example.com': { kind: 'account', pk: 1001, delayMs: 120 },
-  });
+  pcId.fault = { kind: 'delay', ms: 120 };
   app = await startApp(
     'user-lookup',
     appEnv(hub, pcId, {
@@ -39,7 +44,6 @@ beforeAll(async () => {
       // every lookup goes to pc-id again
       LOOKUP_CACHE_TTL_SECONDS: '0.01',
     }),
-    { killAfterMs: GRACE_MS },
   );
 });
 
@@ -57,7 +61,7 @@ function send(agent: Agent, base: URL, path: string, calls: Call[]): Promise<voi
         host: base.hostname,
         port: base.port,
         path: base.pathname + path,
-        headers: { authorization: `token ${READER_TOKEN}` },
+        headers: { authorization: `token ${CALLERS.webhook.token}` },
         agent,
       },
       (res) => {
@@ -79,10 +83,10 @@ function send(agent: Agent, base: URL, path: string, calls: Call[]): Promise<voi
 describe('SIGTERM under load', () => {
   it('serves every request until the drain ends, fails readiness at once, exits 0 in the grace period', async () => {
     const base = new URL(app.url);
-    const agent = new Agent({ keepAlive: true, maxSockets: CALLERS + 1 });
+    const agent = new Agent({ keepAlive: true, maxSockets: LOOPS + 1 });
     const calls: Call[] = [];
     let running = true;
-    const callers = Array.from({ length: CALLERS }, async () => {
+    const callers = Array.from({ length: LOOPS }, async () => {
       while (running) await send(agent, base, 'api/v1/users/ada%40example.com', calls);
     });
     const probes = (async () => {
@@ -94,7 +98,8 @@ describe('SIGTERM under load', () => {
     await sleep(1000);
 
     const signalledAt = performance.now();
-    const exited = app.stop('SIGTERM');
+    // as the kubelet does: SIGKILL once the grace period is over
+    const exited = app.stop('SIGTERM', GRACE_MS);
     const drainEnd = signalledAt + DRAIN_SECONDS * 1000;
     await sleep(DRAIN_SECONDS * 1000 + 500);
     running = false;
@@ -125,7 +130,7 @@ describe('SIGTERM under load', () => {
     expect(steps.every((line) => line.level === 'info')).toBe(true);
     expect(plan?.cap_ms).toBe((DRAIN_SECONDS + 10 + 2 + 5) * 1000);
     expect(plan?.cap_ms as number).toBeLessThan(GRACE_MS);
-    expectNoSecrets(app.output(), ALL_SECRETS);
+    expectNoSecrets(app.output(), [...CALLER_TOKENS, OWN_TOKEN, pcId.token]);
 
     // The shutdown timings the issue asks for, printed with the test's output.
     const stopped = lines.find((line) => line.msg === 'stopped');

@@ -1,21 +1,27 @@
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { startHttpsServer } from '../http-servers';
 import type { TestServer } from '../http-servers';
 import type { TestCa } from '../test-ca';
-import { applyFault, NO_FAULT, sendJson } from './faults';
-import type { Fault } from './faults';
+import { applyFault, NO_FAULT, sendJson } from '../faults';
+import type { FaultRule } from '../faults';
+
+/** The API Management service the ARM stand-in knows by default (the webhook's defaults but the id). */
+export const APIM = {
+  subscriptionId: '3d8e1f5a-9c2b-4a7e-b061-5f4c2e8d7a19',
+  resourceGroup: 'pc-manual-resources',
+  serviceName: 'planetarycomputer',
+};
 
 /**
- * A local Azure Resource Manager over HTTPS that knows one API Management service: a GET of the
+ * A local Azure Resource Manager over HTTPS that knows one APIM service, `apim`: a GET of the
  * service and `listSecrets` of its subscriptions, answered as ARM does (the resource, keys, or a
- * 404 with ARM's error code and message for whichever part of the path does not exist).
+ * 404 with ARM's code and message for whichever part of the path does not exist), for bearer
+ * tokens `acceptsToken` approves.
  */
 export interface ArmStandIn {
   /** ARM_ENDPOINT for the client, e.g. https://127.0.0.1:41234 (no trailing slash). */
   readonly url: string;
-  /** What the next requests run into; `none` by default. */
-  fault: Fault;
+  fault: FaultRule;
   /** The service's name; set it to rename (or, with a name nobody asks for, remove) the service. */
   serviceName: string;
   /** APIM subscriptions by id (e.g. `42-planetarycomputer`). */
@@ -33,61 +39,47 @@ export interface ApimKeys {
   secondaryKey: string;
 }
 
-export interface ArmStandInOptions {
-  ca: TestCa;
-  subscriptionId: string;
-  resourceGroup: string;
-  serviceName: string;
-  /** Whether a bearer token is one the test's token endpoint issued. */
-  acceptsToken: (token: string) => boolean;
-}
-
 const SERVICE =
   /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ApiManagement\/service\/([^/]+)/i;
 const LIST_SECRETS = new RegExp(`${SERVICE.source}\\/subscriptions\\/([^/]+)\\/listSecrets$`, 'i');
 const GET_SERVICE = new RegExp(`${SERVICE.source}$`, 'i');
 
-export async function startArmStandIn(options: ArmStandInOptions): Promise<ArmStandIn> {
+export async function startArmStandIn(
+  ca: TestCa,
+  acceptsToken: (token: string) => boolean,
+  apim = APIM,
+): Promise<ArmStandIn> {
   const calls = { listSecrets: 0, getService: 0 };
   const subscriptions = new Map<string, ApimKeys>();
   const standIn = {
-    fault: NO_FAULT as Fault,
-    serviceName: options.serviceName,
+    fault: NO_FAULT as FaultRule,
+    serviceName: apim.serviceName,
     subscriptions,
     listSecretsCalls: () => calls.listSecrets,
     serviceGets: () => calls.getService,
   };
-  const server = await startHttpsServer(options.ca, async (req, res) => {
+  const server = await startHttpsServer(ca, async (req, res) => {
+    const armError = (status: number, code: string, message = `${code}.`) =>
+      sendJson(res, status, { error: { code, message } });
     const url = new URL(req.url ?? '/', 'https://localhost');
     const listSecrets = req.method === 'POST' ? LIST_SECRETS.exec(url.pathname) : null;
     const getService = req.method === 'GET' ? GET_SERVICE.exec(url.pathname) : null;
     const match = listSecrets ?? getService;
-    if (!match) return sendJson(res, 404, armError('NotFound', 'no such route'));
+    if (!match) return armError(404, 'NotFound');
     calls[listSecrets ? 'listSecrets' : 'getService'] += 1;
-    if (!bearerAccepted(req, options.acceptsToken)) {
-      return sendJson(
-        res,
-        401,
-        armError('InvalidAuthenticationToken', 'The access token is invalid.'),
-      );
-    }
-    if (!url.searchParams.get('api-version')) {
-      return sendJson(
-        res,
-        400,
-        armError('MissingApiVersionParameter', 'The api-version query parameter is required.'),
-      );
-    }
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (!token || !acceptsToken(token)) return armError(401, 'InvalidAuthenticationToken');
+    if (!url.searchParams.get('api-version')) return armError(400, 'MissingApiVersionParameter');
     if (await applyFault(() => standIn.fault, req, res)) return;
     const [, sub = '', rg = '', svc = '', sid = ''] = match.map((part) =>
       decodeURIComponent(part ?? ''),
     );
-    const missing = missingResource({ ...options, serviceName: standIn.serviceName }, sub, rg, svc);
-    if (missing) return sendJson(res, 404, missing);
+    const missing = notFound({ ...apim, serviceName: standIn.serviceName }, sub, rg, svc);
+    if (missing) return armError(404, missing.code, missing.message);
     if (getService) return sendJson(res, 200, serviceResource(sub, rg, standIn.serviceName));
     const keys = subscriptions.get(sid);
     // API Management's own answer for one of its subscriptions that does not exist
-    if (!keys) return sendJson(res, 404, armError('ResourceNotFound', 'Subscription not found.'));
+    if (!keys) return armError(404, 'ResourceNotFound', 'Subscription not found.');
     sendJson(res, 200, keys, { etag: `"${randomBytes(8).toString('hex')}"` });
   });
   return Object.assign(standIn, {
@@ -97,28 +89,31 @@ export async function startArmStandIn(options: ArmStandInOptions): Promise<ArmSt
   });
 }
 
-// ARM's 404 for the first path part that names nothing here (names compare case-insensitively
-// in ARM), or null when the path reaches the known service. The subscription and resource group
-// answers come from ARM's gateway before the request reaches a resource provider
-// (azure-resource-manager-rpc v1.0, resource-api-reference); their codes and messages are ARM's.
-function missingResource(
-  options: ArmStandInOptions,
+// ARM's 404 for the first path part that names nothing here (ARM compares names
+// case-insensitively), or null when the path reaches the service. The subscription and resource
+// group answers come from ARM's gateway before the request reaches API Management
+// (azure-resource-manager-rpc v1.0, resource-api-reference); codes and messages are ARM's.
+function notFound(
+  apim: typeof APIM,
   sub: string,
   rg: string,
   svc: string,
-): ReturnType<typeof armError> | null {
+): { code: string; message: string } | null {
   const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
-  if (!same(options.subscriptionId, sub)) {
-    return armError('SubscriptionNotFound', `The subscription '${sub}' could not be found.`);
+  if (!same(apim.subscriptionId, sub)) {
+    return {
+      code: 'SubscriptionNotFound',
+      message: `The subscription '${sub}' could not be found.`,
+    };
   }
-  if (!same(options.resourceGroup, rg)) {
-    return armError('ResourceGroupNotFound', `Resource group '${rg}' could not be found.`);
+  if (!same(apim.resourceGroup, rg)) {
+    return { code: 'ResourceGroupNotFound', message: `Resource group '${rg}' could not be found.` };
   }
-  if (!same(options.serviceName, svc)) {
-    return armError(
-      'ResourceNotFound',
-      `The Resource 'Microsoft.ApiManagement/service/${svc}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
-    );
+  if (!same(apim.serviceName, svc)) {
+    return {
+      code: 'ResourceNotFound',
+      message: `The Resource 'Microsoft.ApiManagement/service/${svc}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+    };
   }
   return null;
 }
@@ -139,13 +134,4 @@ function serviceResource(sub: string, rg: string, name: string) {
     },
     sku: { name: 'Standard', capacity: 1 },
   };
-}
-
-function bearerAccepted(req: IncomingMessage, acceptsToken: (token: string) => boolean): boolean {
-  const match = /^Bearer (.+)$/.exec(req.headers.authorization ?? '');
-  return match?.[1] !== undefined && acceptsToken(match[1]);
-}
-
-function armError(code: string, message: string) {
-  return { error: { code, message } };
 }
