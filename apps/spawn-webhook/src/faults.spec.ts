@@ -101,9 +101,13 @@ describe('Azure Resource Manager', () => {
 // start (its check of the API Management service), so the endpoint misbehaves from the start.
 describe('the managed-identity token endpoint, before the first token', () => {
   async function withTokenFault(fault: Fault, test: (fresh: World) => Promise<void>) {
-    const fresh = await startWorld({ UPSTREAM_DEADLINE_MS: String(DEADLINE_MS) }, undefined, (up) => {
-      up.identity.fault = fault;
-    });
+    const fresh = await startWorld(
+      { UPSTREAM_DEADLINE_MS: String(DEADLINE_MS) },
+      undefined,
+      (up) => {
+        up.identity.fault = fault;
+      },
+    );
     fresh.addUser('ada@example.com', 1);
     try {
       await test(fresh);

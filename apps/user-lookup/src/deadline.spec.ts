@@ -1,12 +1,6 @@
 // One deadline per request for the production bundle: the hub's token check and the pc-id lookup
 // share UPSTREAM_DEADLINE_MS, so a slow hub cannot stretch an answer past it.
-import {
-  CALLERS,
-  startApp,
-  startHubStandIn,
-  startPcIdStandIn,
-  waitFor,
-} from '@pchub/test-support';
+import { CALLERS, startApp, startHubStandIn, startPcIdStandIn, waitFor } from '@pchub/test-support';
 import type { AppProcess, HubStandIn, PcIdStandIn } from '@pchub/test-support';
 import { appEnv, call } from './testing/app-env';
 
