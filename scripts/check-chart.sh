@@ -132,6 +132,9 @@ expect_refused "a usage-monitor url other than its Service" \
 expect_refused "a webhook URL other than the spawn-webhook Service" \
   'SPAWN_WEBHOOK_URL must be' \
   --set 'daskhub.jupyterhub.hub.extraEnv.SPAWN_WEBHOOK_URL=http://spawn-webhook:9000/'
+expect_refused "a hook that would set another variable than the webhook answers" \
+  'SPAWN_ENV_VAR_NAME (PC_SDK_KEY) must equal spawnWebhook.env.SPAWN_ENV_VAR_NAME' \
+  --set 'daskhub.jupyterhub.hub.extraEnv.SPAWN_ENV_VAR_NAME=PC_SDK_KEY'
 # A null entry stops the jupyterhub chart's own Secret template before our guard renders.
 expect_refused "an unregistered user-lookup service (the jupyterhub chart refuses first)" \
   'jupyterhub.hub.services.get_api_token' \

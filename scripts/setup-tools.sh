@@ -3,7 +3,7 @@
 # a step is skipped when its pinned input has not changed since it last ran).
 #   scripts/setup-tools.sh        everything the test run needs (Go tools, venvs, Chromium,
 #                                 Prometheus, the Debian -dev packages the hub image's
-#                                 requirements build against)
+#                                 requirements and the e2e venvs' pycurl build against)
 #   scripts/setup-tools.sh demo   only what `npm run demo` needs: the .tools/demo venv
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -66,8 +66,8 @@ ensure_docker_engine() {
   apt_install "${missing[@]}" || { apt-get update -qq && apt_install "${missing[@]}"; }
 }
 
-# Debian's -dev packages the hub image's compiled requirements build against, as its own build
-# does: pycurl (libcurl, OpenSSL) and psycopg2 (libpq).
+# Debian's -dev packages the hub image's compiled requirements (and the e2e venvs' pycurl) build
+# against, as its own build does: pycurl (libcurl, OpenSSL) and psycopg2 (libpq).
 ensure_debian_packages() {
   local missing=()
   for package in "$@"; do
@@ -134,7 +134,7 @@ fi
 
 ensure_chromium
 ensure_docker_engine
-ensure_debian_packages libcurl4-openssl-dev libpq-dev
+ensure_debian_packages libcurl4-openssl-dev libssl-dev libpq-dev
 make_venv "$tools/demo" "$root/demo/requirements.txt" &
 # pycurl from source against Debian's libcurl, as in the hub image (its wheel bundles a libcurl
 # that trusts another CA path).

@@ -81,6 +81,7 @@ describe('services', () => {
       SPAWN_WEBHOOK_TOKEN: 't-spawn-hook',
       SPAWN_WEBHOOK_TIMEOUT_SECONDS: chartHub.extraEnv.SPAWN_WEBHOOK_TIMEOUT_SECONDS,
       SPAWN_WEBHOOK_FAIL_CLOSED: chartHub.extraEnv.SPAWN_WEBHOOK_FAIL_CLOSED,
+      SPAWN_ENV_VAR_NAME: chartHub.extraEnv.SPAWN_ENV_VAR_NAME,
     });
   });
 });

@@ -33,6 +33,8 @@ export function demoHubOptions(input: DemoHubInput): HubOptions {
     version: '5.5',
     venvDir: DEMO_VENV,
     spawner: 'local-process',
+    // The demo's venv installs without build tools, so without pycurl: tornado's own client.
+    httpClient: 'simple',
     ...(input.publicPort === undefined ? {} : { publicPort: input.publicPort }),
     services: demoServices(input),
     roles: input.chart.roles.map((role) => ({ ...role, scopes: [...role.scopes] })),

@@ -5,9 +5,10 @@ usage: check_rendered.py CHART_DIR RENDERED_YAML...
 kubernetes-validate proves each object is well formed; this proves it is what the issue asks
 for: every service has its Deployment, Service, ServiceAccount and NetworkPolicy (and a
 PodDisruptionBudget when it has replicas), and every pod runs hardened (numeric non-root
-user, read-only root filesystem, no capabilities, no privilege escalation), with probes on
-/health, resources, and its hub token from a Secret; the hub's and user servers' ConfigMaps carry
-the chart's files byte for byte; and the hub, proxy and Dask Gateway pods daskhub renders have the
+user, read-only root filesystem, no capabilities, no privilege escalation), with readiness on
+/ready and liveness on /health, a preStop sleep and a grace period beyond it and the drain,
+resources, and its hub token from a Secret; the hub's and user servers' ConfigMaps carry the
+chart's files byte for byte; and the hub, proxy and Dask Gateway pods daskhub renders have the
 resources our values give them, and a hardened security context and a NetworkPolicy wherever
 the upstream chart lets values set them (otherwise a `note` line says what is missing).
 Prints one line per check; exits 1 when anything failed.
@@ -61,10 +62,10 @@ def container_faults(container):
         faults.append("privilege escalation allowed")
     if security.get("capabilities", {}).get("drop") != ["ALL"]:
         faults.append("capabilities not all dropped")
-    for probe in ("readinessProbe", "livenessProbe"):
+    for probe, route in (("readinessProbe", "/ready"), ("livenessProbe", "/health")):
         path = container.get(probe, {}).get("httpGet", {}).get("path", "")
-        if not path.endswith("/health"):
-            faults.append(f"{probe} is not on /health")
+        if not path.endswith(route):
+            faults.append(f"{probe} is not on {route}")
     resources = container.get("resources", {})
     if not resources.get("requests") or "memory" not in resources.get("limits", {}):
         faults.append("resources lack requests or a memory limit")
@@ -79,11 +80,27 @@ def container_faults(container):
 
 # Pod-level settings every Deployment of ours needs.
 def pod_faults(pod):
-    faults = []
+    faults = shutdown_faults(pod)
     if pod.get("securityContext", {}).get("runAsNonRoot") is not True:
         faults.append("pod runAsNonRoot is not true")
     if pod.get("automountServiceAccountToken") is not False:
         faults.append("service account token is mounted")
+    return faults
+
+
+# The kubelet waits the preStop sleep, then the service drains: the grace period must outlast both
+# (and the service's capped steps after them, docs/tests/shutdown.spec.ts).
+def shutdown_faults(pod):
+    grace = pod.get("terminationGracePeriodSeconds", 30)
+    faults = []
+    for container in pod["containers"]:
+        sleep = container.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds")
+        env = {e["name"]: e.get("value") for e in container.get("env", [])}
+        drain = float(env.get("SHUTDOWN_DRAIN_SECONDS") or 0)
+        if not isinstance(sleep, int) or sleep < 1:
+            faults.append("no preStop sleep")
+        elif grace <= sleep + drain:
+            faults.append(f"grace {grace} s does not outlast preStop {sleep} s + drain {drain:g} s")
     return faults
 
 

@@ -1,6 +1,6 @@
 // Lets spawn-webhook's identity read subscription keys of the API Management service, and
-// nothing else: a custom role with exactly the two actions listSecrets needs, assigned on the
-// APIM service. Deployed into the APIM service's resource group (often another subscription).
+// nothing else: a custom role with the two actions listSecrets needs and the read of the service
+// itself (the webhook checks that it exists), assigned on the APIM service. Deployed into the APIM service's resource group (often another subscription).
 
 @description('Name of the existing API Management service.')
 param apimServiceName string
@@ -21,7 +21,7 @@ resource keyReader 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(resourceGroup().id, namePrefix, 'apim-subscription-key-reader')
   properties: {
     roleName: '${namePrefix} APIM subscription key reader'
-    description: 'Reads API Management subscriptions and their keys (spawn-webhook).'
+    description: 'Reads the API Management service, its subscriptions and their keys (spawn-webhook).'
     type: 'CustomRole'
     assignableScopes: [
       resourceGroup().id
@@ -29,6 +29,7 @@ resource keyReader 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
     permissions: [
       {
         actions: [
+          'Microsoft.ApiManagement/service/read'
           'Microsoft.ApiManagement/service/subscriptions/read'
           'Microsoft.ApiManagement/service/subscriptions/listSecrets/action'
         ]

@@ -26,6 +26,8 @@ export const configShape = {
   // A key created after a miss (new account or subscription) shows up within this time.
   KEY_MISS_TTL_SECONDS: env.positiveNumber(30),
   UPSTREAM_DEADLINE_MS: env.positiveNumber(4000),
+  // How often ARM is asked whether the API Management service exists (and at start).
+  APIM_SERVICE_CHECK_SECONDS: env.positiveNumber(60),
 };
 
 export type WebhookConfig = z.infer<z.ZodObject<typeof configShape>>;

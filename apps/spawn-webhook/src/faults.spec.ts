@@ -97,37 +97,54 @@ describe('Azure Resource Manager', () => {
   });
 });
 
-// A world of its own: the SDK keeps a token once it has one, so the endpoint must be fresh.
+// Worlds of their own: the SDK keeps a token once it has one, and the webhook asks for one at
+// start (its check of the API Management service), so the endpoint misbehaves from the start.
 describe('the managed-identity token endpoint, before the first token', () => {
-  let fresh: World;
-
-  beforeAll(async () => {
-    fresh = await startWorld({ UPSTREAM_DEADLINE_MS: String(DEADLINE_MS) });
-    fresh.addUser('ada@example.com', 1);
-  });
-
-  afterAll(async () => {
-    await fresh.close();
-    expectNoSecrets(fresh.webhook.output(), fresh.secrets());
-  });
-
-  it('refusing: answered 502 upstream_error in time, without calling ARM', async () => {
-    fresh.identity.fault = { kind: 'status', status: 400 };
-    expectBounded(await fresh.post(spawnBody('ada@example.com')), 502, 'upstream_error');
-    expect(fresh.arm.listSecretsCalls()).toBe(0);
-  });
-
-  it('never answering: answered 504 in time, and the next request works once it recovers', async () => {
-    fresh.identity.fault = { kind: 'hang' };
-    expectBounded(await fresh.post(spawnBody('ada@example.com')), 504, 'upstream_timeout');
-    // The answer may beat the shared lookup's own end by a moment; a request joining it then
-    // would share its timeout, so wait until it is over.
-    await waitFor(() =>
-      fresh.webhook.logLines().some((line) => line['code'] === 'upstream_timeout'),
+  async function withTokenFault(fault: Fault, test: (fresh: World) => Promise<void>) {
+    const fresh = await startWorld(
+      { UPSTREAM_DEADLINE_MS: String(DEADLINE_MS) },
+      undefined,
+      (up) => {
+        up.identity.fault = fault;
+      },
     );
-    fresh.identity.fault = { kind: 'none' };
-    expect((await fresh.post(spawnBody('ada@example.com'))).status).toBe(200);
-  });
+    fresh.addUser('ada@example.com', 1);
+    try {
+      await test(fresh);
+    } finally {
+      await fresh.close();
+      expectNoSecrets(fresh.webhook.output(), fresh.secrets());
+    }
+  }
+
+  it('refusing: answered 502 upstream_error in time, without calling ARM', () =>
+    withTokenFault({ kind: 'status', status: 400 }, async (fresh) => {
+      expectBounded(await fresh.post(spawnBody('ada@example.com')), 502, 'upstream_error');
+      expect(fresh.arm.listSecretsCalls()).toBe(0);
+    }));
+
+  it(
+    'never answering: answered 504 in time, and the next request works once it recovers',
+    () =>
+      withTokenFault({ kind: 'hang' }, async (fresh) => {
+        // the start's check of the service gives up on its token first; a spawn joining that
+        // token request would fail with it (502) instead of timing out on its own
+        await waitFor(
+          () => fresh.webhook.logLines().some((line) => line['code'] === 'apim_check_failed'),
+          { timeoutMs: DEADLINE_MS + MARGIN_MS, what: 'the start check to give up' },
+        );
+        expectBounded(await fresh.post(spawnBody('ada@example.com')), 504, 'upstream_timeout');
+        // The answer may beat the shared lookup's own end by a moment; a request joining it then
+        // would share its timeout, so wait until it is over.
+        await waitFor(() =>
+          fresh.webhook.logLines().some((line) => line['code'] === 'upstream_timeout'),
+        );
+        fresh.identity.fault = { kind: 'none' };
+        expect((await fresh.post(spawnBody('ada@example.com'))).status).toBe(200);
+      }),
+    // a world's start, its check's deadline and the spawn's
+    20_000,
+  );
 });
 
 describe('the hub (token checks)', () => {

@@ -2,6 +2,7 @@ import { apimSubscriptionIdProblem, type ApimKeyReader } from '@pchub/apim-clien
 import { type Answer, LookupCache } from '@pchub/lookup-cache';
 import type { Logger } from '@pchub/service-runtime';
 import { UpstreamError } from '@pchub/upstream';
+import type { ApimServiceWatch } from './apim-service';
 import type { Upstream, UpstreamOutcome, WebhookMetrics } from './metrics';
 import type { UserLookupClient } from './user-lookup-client';
 
@@ -12,6 +13,8 @@ export type KeyAnswer = Answer<string, MissKind>;
 export interface SubscriptionKeysOptions {
   userLookup: Pick<UserLookupClient, 'pkOf'>;
   apim: Pick<ApimKeyReader, 'primaryKey'>;
+  /** Whether the APIM service exists: while it does not, every lookup is an upstream error. */
+  service: Pick<ApimServiceWatch, 'assertPresent' | 'confirm'>;
   /** APIM_SUBSCRIPTION_ID_TEMPLATE, with {pk}. */
   template: string;
   ttlSeconds: number;
@@ -49,6 +52,8 @@ export class SubscriptionKeys {
 
   /** The user's key or why there is none; an `upstream_timeout` once `deadline` fires. */
   async find(user: string, deadline: AbortSignal): Promise<KeyAnswer> {
+    // a wrong setting is no user's answer: neither a cached one nor a new one
+    this.options.service.assertPresent();
     const { answer, outcome } = await this.cache.get(user, deadline);
     this.options.metrics.cache(outcome);
     return answer;
@@ -60,7 +65,10 @@ export class SubscriptionKeys {
     if (pk === null) return { missing: 'user_not_found' };
     const sid = apimSubscriptionId(this.options.template, pk);
     const key = await this.call('arm', () => this.options.apim.primaryKey(sid, signal));
-    return key === null ? { missing: 'subscription_not_found' } : { found: key };
+    if (key !== null) return { found: key };
+    // ARM says the same ResourceNotFound for a missing service as for a missing subscription
+    await this.options.service.confirm(signal);
+    return { missing: 'subscription_not_found' };
   }
 
   // Counts and times each upstream call; failures are logged once here (by code, never a secret).

@@ -72,7 +72,10 @@ describe('workload identity (AKS), Entra ID refusing the federated token', () =>
   let world: World<'workload-identity'>;
 
   beforeAll(async () => {
-    world = await startWorld(AKS_ENV, 'workload-identity');
+    // refusing from the start: the webhook asks for a token at start (its check of the service)
+    world = await startWorld(AKS_ENV, 'workload-identity', (up) => {
+      up.identity.fault = { kind: 'status', status: 400 };
+    });
     world.addUser('ada@example.com', 1001);
   });
 
@@ -82,7 +85,6 @@ describe('workload identity (AKS), Entra ID refusing the federated token', () =>
   });
 
   it('answers 502 upstream_error within the deadline, without calling ARM, then recovers', async () => {
-    world.identity.fault = { kind: 'status', status: 400 };
     const answer = await world.post(spawnBody('ada@example.com'));
     expect({ status: answer.status, code: answer.body.error?.code }).toEqual({
       status: 502,

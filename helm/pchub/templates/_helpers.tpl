@@ -69,6 +69,8 @@ http://{{ .name }}:{{ .root.Values.port }}
   value: "0.0.0.0"
 - name: PORT
   value: {{ .root.Values.port | quote }}
+- name: SHUTDOWN_DRAIN_SECONDS
+  value: {{ .root.Values.shutdown.drainSeconds | quote }}
 - name: JUPYTERHUB_SERVICE_PREFIX
   value: {{ include "pchub.servicePrefix" .name | quote }}
 - name: JUPYTERHUB_API_URL
@@ -196,8 +198,10 @@ spec:
             matchLabels:
               {{- include "pchub.selectorLabels" $ctx | nindent 14 }}
       {{- end }}
-      # Matches the services' own 10 s drain on SIGTERM, plus room for telemetry flush.
-      terminationGracePeriodSeconds: 20
+      # The whole shutdown (docs/operator-guide.md#upgrading): the preStop sleep, the service's
+      # drain, then its capped steps (libs/service-runtime/src/shutdown.ts: requests 10 s,
+      # clients 2 s, telemetry 5 s) and 3 s to exit; docs/tests/shutdown.spec.ts checks the 20.
+      terminationGracePeriodSeconds: {{ add .root.Values.shutdown.preStopSeconds .root.Values.shutdown.drainSeconds 20 }}
       containers:
         - name: {{ .name }}
           image: {{ include "pchub.image" $ctx | quote }}
@@ -217,9 +221,17 @@ spec:
             {{- with .extraEnv }}
             {{- . | nindent 12 }}
             {{- end }}
+          lifecycle:
+            preStop:
+              # Serving on while Kubernetes takes the pod out of its Service's endpoints and
+              # every node's kube-proxy catches up, so no new caller is refused.
+              sleep:
+                seconds: {{ .root.Values.shutdown.preStopSeconds }}
           readinessProbe:
+            # 503 from the first moment of a shutdown (and while spawn-webhook's API Management
+            # service is missing); liveness stays on health, which never fails while it runs.
             httpGet:
-              path: {{ include "pchub.servicePrefix" .name }}health
+              path: {{ include "pchub.servicePrefix" .name }}ready
               port: http
             periodSeconds: 10
             timeoutSeconds: 2

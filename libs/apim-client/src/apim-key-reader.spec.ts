@@ -1,8 +1,10 @@
+import { DefaultAzureCredential } from '@azure/identity';
 import { UpstreamError } from '@pchub/upstream';
 import { APIM, createTestCa } from '@pchub/test-support';
 import type { TestCa } from '@pchub/test-support';
 import { startManagedIdentityStandIn, trustTestCa } from '@pchub/test-support';
 import type { ArmStandIn, ManagedIdentityStandIn } from '@pchub/test-support';
+import { ApimKeyReader } from './apim-key-reader';
 import { defaultCredentialReader, startTestArm } from './testing/arm-fixture';
 
 const KEYS = { primaryKey: 'pk-4f1d9e0c2b7a4e55', secondaryKey: 'sk-8a2c6e1f0d3b4c77' };
@@ -228,6 +230,72 @@ describe('ApimKeyReader against ARM and a managed-identity endpoint', () => {
       expect(error.code).toBe('upstream_timeout');
       expect(standIn.server.requests).toHaveLength(0);
     } finally {
+      await standIn.close();
+    }
+  });
+});
+
+describe('missingPart: a GET of the service, as ARM answers it', () => {
+  function readerOf(endpoint: string, path: { sub?: string; rg?: string; service?: string }) {
+    return new ApimKeyReader({
+      subscriptionId: path.sub ?? APIM.subscriptionId,
+      resourceGroup: path.rg ?? APIM.resourceGroup,
+      serviceName: path.service ?? APIM.serviceName,
+      armEndpoint: endpoint,
+      credential: new DefaultAzureCredential(),
+    });
+  }
+
+  it.each([
+    ['nothing when the service is there', {}, null],
+    ['the service', { service: 'planetarycomputr' }, 'service'],
+    ['the resource group', { rg: 'pc-manual-resource' }, 'resource_group'],
+    [
+      'the Azure subscription',
+      { sub: '9d2f7c1e-0a4b-4e8d-b3c6-5f1e2a7d9c04' },
+      'azure_subscription',
+    ],
+  ])('names %s', async (_case, path, missing) => {
+    const standIn = await arm();
+    try {
+      await expect(
+        readerOf(standIn.url, path).missingPart(AbortSignal.timeout(5000)),
+      ).resolves.toBe(missing);
+      expect(standIn.serviceGets()).toBe(1);
+      expect(standIn.server.requests.at(-1)?.path).toMatch(
+        /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ApiManagement\/service\/[^/?]+\?api-version=/,
+      );
+    } finally {
+      await standIn.close();
+    }
+  });
+
+  it('sees a service that appears later (created or renamed in Azure)', async () => {
+    const standIn = await arm();
+    try {
+      const typo = readerOf(standIn.url, { service: 'planetarycomputr' });
+      await expect(typo.missingPart(AbortSignal.timeout(5000))).resolves.toBe('service');
+      standIn.serviceName = 'planetarycomputr';
+      await expect(typo.missingPart(AbortSignal.timeout(5000))).resolves.toBeNull();
+    } finally {
+      await standIn.close();
+    }
+  });
+
+  it('rejects with an upstream error when ARM cannot tell (403), and a timeout at the deadline', async () => {
+    const standIn = await arm();
+    try {
+      standIn.fault = { kind: 'status', status: 403 };
+      const refused = await failure(
+        readerOf(standIn.url, {}).missingPart(AbortSignal.timeout(5000)),
+      );
+      expect(refused.code).toBe('upstream_error');
+      expect(refused.message).toBe('Azure Resource Manager answered 403 (InjectedFault)');
+      standIn.fault = { kind: 'hang' };
+      const hung = await failure(readerOf(standIn.url, {}).missingPart(AbortSignal.timeout(300)));
+      expect(hung.code).toBe('upstream_timeout');
+    } finally {
+      standIn.fault = { kind: 'none' };
       await standIn.close();
     }
   });

@@ -1,7 +1,12 @@
 import { ApiManagementClient } from '@azure/arm-apimanagement';
 import { UpstreamError } from '@pchub/upstream';
 import { untilAborted } from './abort';
-import { isSubscriptionNotFound, toUpstreamError } from './arm-errors';
+import {
+  isSubscriptionNotFound,
+  type MissingPart,
+  missingPartOf,
+  toUpstreamError,
+} from './arm-errors';
 import { abortBoundCredential } from './bounded-credential';
 import { checkApimSubscriptionId, validateOptions } from './options';
 import type { ApimKeyReaderOptions } from './options';
@@ -26,6 +31,28 @@ export class ApimKeyReader {
         retryOptions: { maxRetries: 1 },
       },
     );
+  }
+
+  /**
+   * Which part of the configured path does not exist (the Azure subscription, the resource group
+   * or the API Management service), or null when the service is there: a GET of the service.
+   * Rejects with UpstreamError when ARM cannot tell (refused, failing, too slow).
+   */
+  async missingPart(signal: AbortSignal): Promise<MissingPart | null> {
+    if (signal.aborted) throw toUpstreamError(signal.reason, signal);
+    try {
+      const request = this.#client.apiManagementService.get(
+        this.#resourceGroup,
+        this.#serviceName,
+        { abortSignal: signal },
+      );
+      await untilAborted(request, signal);
+      return null;
+    } catch (error) {
+      const missing = signal.aborted ? undefined : missingPartOf(error);
+      if (missing) return missing;
+      throw toUpstreamError(error, signal);
+    }
   }
 
   /**

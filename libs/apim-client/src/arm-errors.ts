@@ -20,6 +20,23 @@ interface ErrorShape {
   details?: unknown;
 }
 
+/** The part of the API Management service's path ARM says does not exist. */
+export type MissingPart = 'azure_subscription' | 'resource_group' | 'service';
+
+// ARM's gateway answers these two before the request reaches API Management
+// (azure-resource-manager-rpc, resource-api-reference: GET of a resource).
+const MISSING_PARTS: Record<string, MissingPart> = {
+  SubscriptionNotFound: 'azure_subscription',
+  ResourceGroupNotFound: 'resource_group',
+};
+
+/** What a GET of the service says is missing (any other 404 is the service), else undefined. */
+export function missingPartOf(error: unknown): MissingPart | undefined {
+  const shape = (error ?? {}) as ErrorShape;
+  if (shape.statusCode !== 404) return undefined;
+  return MISSING_PARTS[armCode(shape) ?? ''] ?? 'service';
+}
+
 /** True when ARM said the APIM subscription itself does not exist. */
 export function isSubscriptionNotFound(error: unknown): boolean {
   const shape = (error ?? {}) as ErrorShape;

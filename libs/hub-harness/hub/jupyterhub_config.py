@@ -14,6 +14,13 @@ c = get_config()  # noqa: F821 (injected by traitlets when it loads this file)
 with open(os.environ["PCHUB_E2E_SPEC"], encoding="utf-8") as spec_file:
     spec = json.load(spec_file)
 
+if spec["http_client"] == "curl":
+    # As z2jh's hub config does: every HTTP call of the hub, the pre_spawn_hook's included,
+    # goes through tornado's curl client (pycurl, from the hub image's requirements).
+    from tornado.httpclient import AsyncHTTPClient
+
+    AsyncHTTPClient.configure("tornado.curl_httpclient.CurlAsyncHTTPClient")
+
 ip = spec["ip"]
 c.JupyterHub.bind_url = f"http://{ip}:{spec['public_port']}/"
 c.JupyterHub.hub_bind_url = f"http://{ip}:{spec['hub_port']}"

@@ -63,6 +63,7 @@ export function buildHubSpec(input: SpecInput) {
     services: pythonServices(options.services ?? [], ports.services, input),
     roles: options.roles ?? [],
     spawner: options.spawner ?? 'light',
+    http_client: options.httpClient ?? 'curl',
     light_server: input.lightServer,
     singleuser_cmd: join(input.venvBin, 'jupyterhub-singleuser'),
     home_root: join(dataDir, 'home'),

@@ -33,6 +33,11 @@ export interface HubOptions {
   publicPort?: number;
   /** Default: light. */
   spawner?: 'light' | 'local-process';
+  /**
+   * tornado's HTTP client for the whole hub, the hook included. Default: curl, as z2jh's hub
+   * config sets it (needs pycurl in the venv, as the e2e venvs have it).
+   */
+  httpClient?: 'curl' | 'simple';
   services?: ServiceSpec[];
   roles?: RoleSpec[];
   /** Added to the hub process's environment. */

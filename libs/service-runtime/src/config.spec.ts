@@ -12,6 +12,15 @@ describe('serviceEnv', () => {
       JUPYTERHUB_SERVICE_PREFIX: '/',
       HOST: '127.0.0.1',
       PORT: 8000,
+      SHUTDOWN_DRAIN_SECONDS: 0,
+    });
+  });
+
+  it.each(['-1', '61', 'soon'])('refuses SHUTDOWN_DRAIN_SECONDS=%s', (value) => {
+    expect(parseConfig(serviceEnv, { SHUTDOWN_DRAIN_SECONDS: value })).toEqual({
+      ok: false,
+      variable: 'SHUTDOWN_DRAIN_SECONDS',
+      message: 'must be a number of seconds from 0 to 60',
     });
   });
 
@@ -147,6 +156,7 @@ describe('loadConfig in a process', () => {
       JUPYTERHUB_SERVICE_PREFIX: '/services/m/',
       HOST: '127.0.0.1',
       PORT: 8000,
+      SHUTDOWN_DRAIN_SECONDS: 0,
       JUPYTERHUB_API_URL: HUB.JUPYTERHUB_API_URL,
       JUPYTERHUB_API_TOKEN: HUB.JUPYTERHUB_API_TOKEN.length,
       MONITOR_INTERVAL_SECONDS: 60,

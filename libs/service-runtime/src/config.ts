@@ -7,6 +7,7 @@ export type ServiceEnv = {
   JUPYTERHUB_SERVICE_PREFIX: string;
   HOST: string;
   PORT: number;
+  SHUTDOWN_DRAIN_SECONDS?: number;
 };
 
 export type ConfigResult<T> =
@@ -94,6 +95,16 @@ function readPort(raw: string): Reading<number> {
     : { problem: 'must be a port number (0-65535)' };
 }
 
+// Beyond a minute a drain only delays rollouts; the chart's grace period is sized from it.
+const MAX_DRAIN_SECONDS = 60;
+
+function readDrainSeconds(raw: string): Reading<number> {
+  const value = Number(raw);
+  return Number.isFinite(value) && value >= 0 && value <= MAX_DRAIN_SECONDS
+    ? { value }
+    : { problem: `must be a number of seconds from 0 to ${MAX_DRAIN_SECONDS}` };
+}
+
 function readHost(raw: string): Reading<string> {
   return /^[^\s/]+$/.test(raw) ? { value: raw } : { problem: 'must be a host name or IP address' };
 }
@@ -129,6 +140,8 @@ export const serviceEnv = {
   JUPYTERHUB_SERVICE_PREFIX: fromEnv(readPrefix, '/'),
   HOST: fromEnv(readHost, '127.0.0.1'),
   PORT: fromEnv(readPort, 8000),
+  // How long SIGTERM keeps the service listening, not ready, before it stops accepting.
+  SHUTDOWN_DRAIN_SECONDS: fromEnv(readDrainSeconds, 0),
 } satisfies z.ZodRawShape;
 
 /** How the service reaches the hub's REST API. */

@@ -18,7 +18,7 @@ export interface HubServiceParts<Config> {
   hub: HubClient;
   /** callers' token checks against that hub */
   auth: HubAuth;
-  /** routes go on its router; its shutdown hooks run before the hub pool and telemetry close */
+  /** routes go on its router; its shutdown hooks run beside the hub pool's, before telemetry's flush */
   service: Service;
 }
 
@@ -56,9 +56,15 @@ async function start<Shape extends HubServiceShape>(options: HubServiceOptions<S
     token: common.JUPYTERHUB_API_TOKEN,
   });
   const deadlineMs = options.deadlineMs(config);
-  const service = createService({ name, env: common, logger, deadlineMs });
+  // telemetry flushes last, so the shutdown's own lines and counts are exported too
+  const service = createService({
+    name,
+    env: common,
+    logger,
+    deadlineMs,
+    flush: () => telemetry.shutdown(),
+  });
   options.setUp({ config, logger, telemetry, hub, auth: createHubAuth({ hub, logger }), service });
   service.onShutdown(() => hub.close());
-  service.onShutdown(() => telemetry.shutdown());
   await runService(service);
 }

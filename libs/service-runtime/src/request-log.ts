@@ -1,5 +1,6 @@
 import type { RequestHandler, Response } from 'express';
 import type { Logger } from './logger';
+import { errorCodeOf } from './request-outcome';
 
 // Logged paths are cut short so a hostile URL cannot make one huge log line.
 const MAX_PATH_LENGTH = 512;
@@ -20,7 +21,8 @@ export function requestLog(logger: Logger, callerName: (res: Response) => string
       if (caller) entry.caller = caller;
       // the client went away before the answer was complete
       if (!res.writableFinished) entry.aborted = true;
-      if (res.statusCode >= 500) logger.error(entry, 'request');
+      // not being ready (starting, stopping) is a state the probe asks about, not a failure
+      if (res.statusCode >= 500 && errorCodeOf(res) !== 'not_ready') logger.error(entry, 'request');
       else logger.info(entry, 'request');
     });
     next();

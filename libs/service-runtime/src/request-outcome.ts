@@ -11,6 +11,11 @@ export function noteErrorCode(res: Response, code: string): void {
   errorCodes.set(res, code);
 }
 
+/** The error code of the answer, when the error handler rendered one. */
+export function errorCodeOf(res: Response): string | undefined {
+  return errorCodes.get(res);
+}
+
 /**
  * Counts and times each answer of the routes it is mounted on, once the route has answered, by
  * outcome. Those answers are per caller, so none may be stored: `Cache-Control: no-store`.
@@ -30,7 +35,7 @@ export function trackRequests(
 
 // Every error answer goes through the error handler, which noted its code; the rest are answers.
 function outcomeOf(res: Response): RequestOutcome {
-  const code = errorCodes.get(res);
+  const code = errorCodeOf(res);
   if (code !== undefined) return code;
   return res.statusCode < 400 ? 'found' : `status_${res.statusCode}`;
 }

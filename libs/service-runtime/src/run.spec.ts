@@ -55,7 +55,15 @@ describe('runService', () => {
       .trim()
       .split('\n')
       .map((line) => (JSON.parse(line) as { msg: string }).msg);
-    expect(messages).toEqual(['listening', 'shutting down', 'request', 'hook ran', 'stopped']);
+    expect(messages).toEqual([
+      'listening',
+      'shutting down',
+      'request',
+      'shutdown step done',
+      'hook ran',
+      'shutdown step done',
+      'stopped',
+    ]);
     expect(child?.stderr()).toBe('');
   });
 

@@ -27,10 +27,12 @@ function handleSignals(service: Service): void {
       return;
     }
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    const started = performance.now();
+    // the most the steps below may take: what the pod's grace period must cover
+    logger.info({ signal, cap_ms: service.shutdownCapMs }, 'shutting down');
     service.close().then(
       () => {
-        logger.info('stopped');
+        logger.info({ took_ms: Math.round(performance.now() - started) }, 'stopped');
         return exitAfterLogs(logger, 0);
       },
       (error: unknown) => {

@@ -249,7 +249,8 @@ describe('close()', () => {
     // keep-alive is turned off on the way out, so the connection does not linger
     expect(answer.headers.connection).toBe('close');
     await closed;
-    expect(events).toEqual(['handler done', 'first hook', 'third hook']);
+    // the hooks run together: the one without a pause ends first
+    expect(events).toEqual(['handler done', 'third hook', 'first hook']);
     expect(logs.lines()).toContainEqual(
       expect.objectContaining({ level: 'error', msg: 'shutdown hook failed' }),
     );
@@ -279,11 +280,115 @@ describe('close()', () => {
     );
   });
 
+  it('logs each step with its cap, and says how long the whole may take', async () => {
+    const { service, logs } = start({ SHUTDOWN_DRAIN_SECONDS: '0.2' }, 1);
+    expect(service.shutdownCapMs).toBe(200 + 1000 + 2000);
+    await service.listen();
+    await service.close();
+    expect(
+      logs
+        .lines()
+        .filter((line) => line.code === 'shutdown_step')
+        .map((line) => [line.step, line.cap_ms, typeof line.took_ms]),
+    ).toEqual([
+      ['drain', 200, 'number'],
+      ['requests', 1000, 'number'],
+      ['clients', 2000, 'number'],
+    ]);
+  });
+
+  it('gives up on clients that do not close within their cap, then flushes', async () => {
+    const logs = captureLogs('svc');
+    const events: string[] = [];
+    const service = createService({
+      name: 'svc',
+      env: loadConfig(serviceEnv, { HOST: '127.0.0.1', PORT: '0' }),
+      logger: logs.logger,
+      flush: async () => {
+        events.push('flushed');
+      },
+    });
+    service.onShutdown(() => new Promise(() => undefined));
+    service.onShutdown(() => {
+      events.push('closed');
+    });
+    const started = performance.now();
+    await service.close();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1990);
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(events).toEqual(['closed', 'flushed']);
+    expect(logs.lines()).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        code: 'shutdown_step',
+        step: 'clients',
+        cap_ms: 2000,
+        msg: 'shutdown step reached its cap: going on',
+      }),
+    );
+  });
+
   it('runs the hooks when the service never listened', async () => {
     const { service } = start({});
     const hook = jest.fn();
     service.onShutdown(hook);
     await service.close();
     expect(hook).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('readiness and the drain', () => {
+  it('answers GET ready 200, or 503 not_ready with the first reason a check gives', async () => {
+    const { service, logs } = start({});
+    const upstream: { problem?: string } = {};
+    service.addReadinessCheck(() => upstream.problem);
+    const base = await service.listen();
+    await expect(fetchJson(`${base}ready`)).resolves.toMatchObject({
+      status: 200,
+      body: { status: 'ready' },
+    });
+    upstream.problem = 'the upstream X is missing';
+    await expect(fetchJson(`${base}ready`)).resolves.toMatchObject({
+      status: 503,
+      body: { error: { code: 'not_ready', message: 'the upstream X is missing' } },
+    });
+    // liveness is another question: the process still serves
+    await expect(fetchJson(`${base}health`)).resolves.toMatchObject({ status: 200 });
+    await sleep(10);
+    // not being ready is a state, not a failure: no error-level line per probe
+    expect(requestLines(logs).at(-2)).toMatchObject({ level: 'info', status: 503 });
+    await service.close();
+  });
+
+  it('fails readiness at once on close(), keeps serving through the drain, then refuses', async () => {
+    const { service, logs } = start({ SHUTDOWN_DRAIN_SECONDS: '0.5' });
+    const base = await service.listen();
+    const started = performance.now();
+    const closed = service.close();
+    await sleep(50);
+    await expect(fetchJson(`${base}ready`)).resolves.toMatchObject({
+      status: 503,
+      body: { error: { code: 'not_ready', message: 'shutting down' } },
+    });
+    await sleep(300);
+    // a caller that has not heard yet is still served, told not to keep the connection
+    const late = await fetchJson(`${base}health`);
+    expect(late).toMatchObject({ status: 200 });
+    expect(late.headers.connection).toBe('close');
+    await closed;
+    expect(performance.now() - started).toBeGreaterThanOrEqual(490);
+    await expect(fetchJson(`${base}health`)).rejects.toMatchObject({
+      cause: { code: 'ECONNREFUSED' },
+    });
+    expect(logs.lines()).toContainEqual(
+      expect.objectContaining({ code: 'shutdown_step', step: 'drain', cap_ms: 500 }),
+    );
+  });
+
+  it('refuses a readiness check that is not a function', () => {
+    const { service } = start({});
+    expect(() => service.addReadinessCheck('yes' as never)).toThrow(
+      new TypeError('check must be a function'),
+    );
   });
 });

@@ -40,12 +40,18 @@ export interface Answer {
   elapsedMs: number;
 }
 
-/** Starts the stand-ins, then the built webhook configured through its env like in production. */
+/**
+ * Starts the stand-ins, then the built webhook configured through its env like in production.
+ * `beforeStart` runs in between, e.g. for a fault from the webhook's first request (it asks
+ * ARM, and so the token endpoint, at start).
+ */
 export async function startWorld<K extends IdentityKind = 'managed-identity'>(
   env: Record<string, string> = {},
   identity?: K,
+  beforeStart: (upstreams: SpawnUpstreams<K>) => void = () => undefined,
 ): Promise<World<K>> {
   const upstreams = await startSpawnUpstreams({ identity });
+  beforeStart(upstreams);
   const hub = await startHubStandIn();
   const userLookup = await startUserLookupStandIn(CALLERS.webhook.token);
   const webhook = await startApp('spawn-webhook', {

@@ -13,18 +13,23 @@ export const APIM = {
 };
 
 /**
- * A local Azure Resource Manager over HTTPS that answers `listSecrets` of APIM's subscriptions
- * as ARM does (keys, or a 404 with an ARM error), for bearer tokens `acceptsToken` approves;
- * it knows one APIM service, `apim`.
+ * A local Azure Resource Manager over HTTPS that knows one APIM service, `apim`: a GET of the
+ * service and `listSecrets` of its subscriptions, answered as ARM does (the resource, keys, or a
+ * 404 with ARM's code and message for whichever part of the path does not exist), for bearer
+ * tokens `acceptsToken` approves.
  */
 export interface ArmStandIn {
   /** ARM_ENDPOINT for the client, e.g. https://127.0.0.1:41234 (no trailing slash). */
   readonly url: string;
   fault: FaultRule;
+  /** The service's name; set it to rename (or, with a name nobody asks for, remove) the service. */
+  serviceName: string;
   /** APIM subscriptions by id (e.g. `42-planetarycomputer`). */
   readonly subscriptions: Map<string, ApimKeys>;
   /** How many listSecrets requests arrived (answered or not). */
   listSecretsCalls(): number;
+  /** How many GETs of a service arrived (answered or not). */
+  serviceGets(): number;
   readonly server: TestServer;
   close(): Promise<void>;
 }
@@ -34,36 +39,47 @@ export interface ApimKeys {
   secondaryKey: string;
 }
 
-const LIST_SECRETS =
-  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ApiManagement\/service\/([^/]+)\/subscriptions\/([^/]+)\/listSecrets$/i;
+const SERVICE =
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ApiManagement\/service\/([^/]+)/i;
+const LIST_SECRETS = new RegExp(`${SERVICE.source}\\/subscriptions\\/([^/]+)\\/listSecrets$`, 'i');
+const GET_SERVICE = new RegExp(`${SERVICE.source}$`, 'i');
 
 export async function startArmStandIn(
   ca: TestCa,
   acceptsToken: (token: string) => boolean,
   apim = APIM,
 ): Promise<ArmStandIn> {
-  let calls = 0;
+  const calls = { listSecrets: 0, getService: 0 };
   const subscriptions = new Map<string, ApimKeys>();
-  const standIn = { fault: NO_FAULT as FaultRule, subscriptions, listSecretsCalls: () => calls };
+  const standIn = {
+    fault: NO_FAULT as FaultRule,
+    serviceName: apim.serviceName,
+    subscriptions,
+    listSecretsCalls: () => calls.listSecrets,
+    serviceGets: () => calls.getService,
+  };
   const server = await startHttpsServer(ca, async (req, res) => {
-    const armError = (status: number, code: string) =>
-      sendJson(res, status, { error: { code, message: `${code}.` } });
+    const armError = (status: number, code: string, message = `${code}.`) =>
+      sendJson(res, status, { error: { code, message } });
     const url = new URL(req.url ?? '/', 'https://localhost');
-    const match = req.method === 'POST' ? LIST_SECRETS.exec(url.pathname) : null;
+    const listSecrets = req.method === 'POST' ? LIST_SECRETS.exec(url.pathname) : null;
+    const getService = req.method === 'GET' ? GET_SERVICE.exec(url.pathname) : null;
+    const match = listSecrets ?? getService;
     if (!match) return armError(404, 'NotFound');
-    calls += 1;
+    calls[listSecrets ? 'listSecrets' : 'getService'] += 1;
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (!token || !acceptsToken(token)) return armError(401, 'InvalidAuthenticationToken');
     if (!url.searchParams.get('api-version')) return armError(400, 'MissingApiVersionParameter');
     if (await applyFault(() => standIn.fault, req, res)) return;
-    // The first path part that names nothing here (ARM compares names case-insensitively).
-    const [, ...parts] = match.map((part) => decodeURIComponent(part ?? '').toLowerCase());
-    const known = [apim.subscriptionId, apim.resourceGroup, apim.serviceName];
-    const missing = known.findIndex((name, i) => name.toLowerCase() !== parts[i]);
-    const notFound = ['SubscriptionNotFound', 'ResourceGroupNotFound', 'ResourceNotFound'];
-    if (missing >= 0) return armError(404, notFound[missing] ?? 'ResourceNotFound');
-    const keys = subscriptions.get(decodeURIComponent(match[4] ?? ''));
-    if (!keys) return armError(404, 'ResourceNotFound');
+    const [, sub = '', rg = '', svc = '', sid = ''] = match.map((part) =>
+      decodeURIComponent(part ?? ''),
+    );
+    const missing = notFound({ ...apim, serviceName: standIn.serviceName }, sub, rg, svc);
+    if (missing) return armError(404, missing.code, missing.message);
+    if (getService) return sendJson(res, 200, serviceResource(sub, rg, standIn.serviceName));
+    const keys = subscriptions.get(sid);
+    // API Management's own answer for one of its subscriptions that does not exist
+    if (!keys) return armError(404, 'ResourceNotFound', 'Subscription not found.');
     sendJson(res, 200, keys, { etag: `"${randomBytes(8).toString('hex')}"` });
   });
   return Object.assign(standIn, {
@@ -71,4 +87,51 @@ export async function startArmStandIn(
     server,
     close: () => server.close(),
   });
+}
+
+// ARM's 404 for the first path part that names nothing here (ARM compares names
+// case-insensitively), or null when the path reaches the service. The subscription and resource
+// group answers come from ARM's gateway before the request reaches API Management
+// (azure-resource-manager-rpc v1.0, resource-api-reference); codes and messages are ARM's.
+function notFound(
+  apim: typeof APIM,
+  sub: string,
+  rg: string,
+  svc: string,
+): { code: string; message: string } | null {
+  const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+  if (!same(apim.subscriptionId, sub)) {
+    return {
+      code: 'SubscriptionNotFound',
+      message: `The subscription '${sub}' could not be found.`,
+    };
+  }
+  if (!same(apim.resourceGroup, rg)) {
+    return { code: 'ResourceGroupNotFound', message: `Resource group '${rg}' could not be found.` };
+  }
+  if (!same(apim.serviceName, svc)) {
+    return {
+      code: 'ResourceNotFound',
+      message: `The Resource 'Microsoft.ApiManagement/service/${svc}' under resource group '${rg}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix`,
+    };
+  }
+  return null;
+}
+
+// The service as a GET answers it: the fields of the spec's example that say what it is.
+function serviceResource(sub: string, rg: string, name: string) {
+  return {
+    id: `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.ApiManagement/service/${name}`,
+    name,
+    type: 'Microsoft.ApiManagement/service',
+    location: 'East US',
+    etag: 'AAAAAAAWN/4=',
+    properties: {
+      publisherEmail: 'apim-admin@example.com',
+      publisherName: 'Stand-in publisher',
+      provisioningState: 'Succeeded',
+      gatewayUrl: `https://${name}.azure-api.net`,
+    },
+    sku: { name: 'Standard', capacity: 1 },
+  };
 }
