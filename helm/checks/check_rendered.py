@@ -87,9 +87,9 @@ def pod_faults(pod):
     return faults
 
 
-# The ConfigMaps the hub mounts must hold exactly the chart's files (the hook, the templates).
+# The ConfigMaps the hub mounts must hold exactly the chart's files (hook, events, templates).
 def check_hub_files(objects, chart_dir, label):
-    files = {"pre_spawn_hook.py": chart_dir / "files/hub/pre_spawn_hook.py"}
+    files = {name: chart_dir / "files/hub" / name for name in ("pre_spawn_hook.py", "server_events.py")}
     files.update({p.name: p for p in (chart_dir / "files/hub/templates").glob("*.html")})
     rendered = {}
     for (kind, _), doc in objects.items():

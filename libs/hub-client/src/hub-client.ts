@@ -1,6 +1,12 @@
 import type { z } from 'zod';
 import { HubError } from './hub-error';
-import { tokenOwnerSchema, userPageSchema, type HubUser, type TokenOwner } from './models';
+import {
+  tokenOwnerSchema,
+  userPageSchema,
+  userSchema,
+  type HubUser,
+  type TokenOwner,
+} from './models';
 import {
   isToken,
   userQueryParams,
@@ -9,7 +15,7 @@ import {
   type UserQuery,
 } from './options';
 import { HubTransport } from './transport';
-import { readUserPage } from './user-reader';
+import { readUser, readUserPage } from './user-reader';
 
 // JupyterHub 2.0+ answers list endpoints with {items, _pagination} only when asked this way.
 const PAGINATION_ACCEPT = 'application/jupyterhub-pagination+json';
@@ -63,6 +69,21 @@ export class HubClient {
       if (!next) return;
       advance(params, next, page._pagination.offset);
     }
+  }
+
+  /** GET /users/{name} with the service's own token; null when the hub has no such user (404). */
+  async findUser(name: string, signal: AbortSignal): Promise<HubUser | null> {
+    if (typeof name !== 'string' || name === '')
+      throw new TypeError('name must be a non-empty string');
+    const path = `/users/${encodeURIComponent(name)}`;
+    let body: unknown;
+    try {
+      body = await this.#transport.getJson({ path, token: this.#token }, signal);
+    } catch (error) {
+      if (error instanceof HubError && error.status === 404) return null;
+      throw error;
+    }
+    return readUser(body) ?? parseBody(userSchema, body, path);
   }
 
   /** Closes the connection pool; pending calls finish first. */

@@ -35,8 +35,8 @@ function readUserList(value: unknown): HubUser[] | null {
   return users;
 }
 
-// userSchema in plain code: the fields a least-privilege token cannot see get empty values.
-function readUser(raw: unknown): HubUser | null {
+/** One user model (`GET /users/{name}`), or null (then ask `userSchema`). */
+export function readUser(raw: unknown): HubUser | null {
   if (!isObject(raw)) return null;
   const { name, kind, admin, groups, roles, server, pending } = raw;
   if (typeof name !== 'string' || !(kind === undefined || typeof kind === 'string')) return null;

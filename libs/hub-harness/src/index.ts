@@ -14,6 +14,13 @@ export {
 } from './spawn-chain';
 export type { ApimInstance, SpawnUpstreams } from './spawn-chain';
 export {
+  SERVER_EVENTS_FILE,
+  SERVER_EVENTS_SCOPE,
+  SERVER_EVENTS_SERVICE,
+  serverEventsConfig,
+  serverEventsIdentity,
+} from './server-events';
+export {
   dataDirPrefix,
   endProcesses,
   findMarked,

@@ -46,6 +46,8 @@ export interface FakeHub {
   readonly owners: Map<string, FakeTokenOwner>;
   /** Number of /users requests received. */
   readonly userRequests: number;
+  /** Number of /users/{name} requests received. */
+  readonly userLookups: number;
   close(): Promise<void>;
 }
 
@@ -55,13 +57,15 @@ const MAX_LIMIT = 200;
 
 /**
  * A JupyterHub REST API stand-in serving `GET /hub/api/users?state=active` the way JupyterHub
- * 5 does with the pagination Accept header, with injectable faults. Rendered pages are cached
+ * 5 does with the pagination Accept header (and `GET /hub/api/users/{name}`), with injectable
+ * faults on the listing. Rendered pages are cached
  * until `users` changes, so serving costs little next to the client being measured.
  */
 export async function startFakeHub(token: string, port = 0): Promise<FakeHub> {
   const cache = new Map<string, Buffer>();
   let users: FakeUser[] = [];
   let requests = 0;
+  let lookups = 0;
   const hanging = new Set<ServerResponse>();
   const hub = {
     faultFor: (() => undefined) as FakeHub['faultFor'],
@@ -76,11 +80,24 @@ export async function startFakeHub(token: string, port = 0): Promise<FakeHub> {
     get userRequests() {
       return requests;
     },
+    get userLookups() {
+      return lookups;
+    },
   };
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://hub');
     if (url.pathname === `${API_PREFIX}/user`) return answerTokenOwner(req, res, hub.owners);
     if (req.headers.authorization !== `token ${token}`) return send(res, 403, forbidden());
+    if (url.pathname.startsWith(`${API_PREFIX}/users/`)) {
+      lookups += 1;
+      const name = decodeURIComponent(url.pathname.slice(`${API_PREFIX}/users/`.length));
+      const user = users.find((each) => each.name === name);
+      return send(
+        res,
+        user ? 200 : 404,
+        user ? Buffer.from(JSON.stringify(userModel(user))) : notFound(),
+      );
+    }
     if (url.pathname !== `${API_PREFIX}/users`) return send(res, 404, notFound());
     const page = pageOf(url, requests);
     requests += 1;
