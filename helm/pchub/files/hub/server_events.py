@@ -56,8 +56,9 @@ MAX_RETRY_SECONDS = 5
 # Starts remembered for their stop: the servers started since the hub started, at most this many.
 MAX_REMEMBERED = 100_000
 
-# Visible ASCII: a token with a blank or control character could not travel in a header.
-_TOKEN = re.compile(r"^[\x21-\x7e]+$")
+# Visible ASCII: a token with a blank or control character (a Secret made from a file ends in a
+# newline) could not travel in a header.
+_TOKEN = re.compile(r"[\x21-\x7e]+")
 _ERROR_CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 _log = logging.getLogger("JupyterHub")
@@ -69,7 +70,7 @@ class ServerEventsSettings:
     def __init__(self, environ):
         self.url = _events_url(environ.get("SERVER_EVENTS_URL", ""))
         self.token = environ.get("SERVER_EVENTS_TOKEN", "")
-        if not _TOKEN.match(self.token):
+        if not _TOKEN.fullmatch(self.token):
             raise ValueError(
                 "SERVER_EVENTS_TOKEN: must be a hub API token (visible ASCII, no blanks)"
             )
