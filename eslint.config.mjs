@@ -1,5 +1,13 @@
 import nx from '@nx/eslint-plugin';
 
+// Which projects may import which: production code (apps, type:lib) never imports the test-only
+// libraries (type:test: test-support, hub-harness); tests and their testing/ folders may.
+const boundaries = (depConstraints) => [
+  'error',
+  { enforceBuildableLibDependency: true, allow: [], depConstraints },
+];
+const testOnly = ['type:lib', 'type:test'];
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -8,19 +16,21 @@ export default [
   {
     files: ['**/*.ts'],
     rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: true,
-          allow: [],
-          depConstraints: [
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': boundaries([
+        { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+        { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+        { sourceTag: 'type:test', onlyDependOnLibsWithTags: testOnly },
+        { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: testOnly },
+      ]),
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['**/*.spec.ts', '**/testing/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': boundaries([
+        { sourceTag: '*', onlyDependOnLibsWithTags: testOnly },
+      ]),
     },
   },
   {

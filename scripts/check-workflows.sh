@@ -10,5 +10,6 @@ workflows=(.github/workflows/*.yml)
 shellcheck=.tools/venv/bin/shellcheck
 .tools/bin/actionlint -shellcheck "$shellcheck" "${workflows[@]}"
 echo "actionlint with shellcheck: ${workflows[*]} ok"
-"$shellcheck" scripts/*.sh helm/scripts/*.sh docker/base-stand-in/*.sh .ci/run
+"$shellcheck" scripts/*.sh helm/scripts/*.sh helm/pchub/files/singleuser/*.sh \
+  libs/chart-hub/hub/*.sh docker/base-stand-in/*.sh .ci/run
 echo "shellcheck: scripts ok"

@@ -33,7 +33,7 @@ stage "lint, typecheck, unit tests, build" \
   npx nx run-many -t lint typecheck test build --outputStyle=stream --skip-nx-cache
 stage "e2e on JupyterHub 5.5" env E2E_HUB_VERSION=5.5 npx nx e2e e2e --outputStyle=stream --skip-nx-cache
 stage "e2e on JupyterHub 6.1" env E2E_HUB_VERSION=6.1 npx nx e2e e2e --outputStyle=stream --skip-nx-cache
-stage "the chart's hub (z2jh's own config)" npx nx e2e e2e-chart --outputStyle=stream --skip-nx-cache
+stage "the chart's hub, Dask Gateway and the smoke test" npx nx e2e e2e-chart --outputStyle=stream --skip-nx-cache
 stage "demo in a browser" npx nx e2e demo --outputStyle=stream --skip-nx-cache
 for check in chart infra images workflows; do
   stage "check $check" bash "scripts/check-$check.sh"

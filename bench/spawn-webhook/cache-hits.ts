@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
-import { startUpstreams, TOKENS } from '../../apps/spawn-webhook/src/testing/world';
-import type { Upstreams } from '../../apps/spawn-webhook/src/testing/world';
-import { median, startServer } from './processes';
+import { CALLERS } from '@pchub/test-support';
+import type { SpawnUpstreams } from '@pchub/test-support';
+import { median, startChain, startServer } from './processes';
 import type { ServerProcess } from './processes';
 
 const PREFIX = '/services/spawn-webhook/';
@@ -21,13 +21,14 @@ type Target = 'bare node:http' | 'express 5' | 'spawn-webhook';
  * same JSON to the same body, in turn over several rounds (medians), then the latency p99 of
  * each at a fixed 1,000 requests per second (autocannon reports whole milliseconds).
  */
-export async function benchCacheHits(webhookBundle: string, benchBundle: string): Promise<void> {
-  const upstreams = await startUpstreams();
-  upstreams.userLookup.users.set(USER, 4242);
-  upstreams.arm.subscriptions.set('4242-planetarycomputer', {
-    primaryKey: 'bench-primary-key-0123456789abcdef',
-    secondaryKey: 'bench-secondary',
-  });
+export async function benchCacheHits(
+  webhookBundle: string,
+  userLookupBundle: string,
+  benchBundle: string,
+): Promise<void> {
+  const chain = await startChain(userLookupBundle);
+  const { upstreams } = chain;
+  upstreams.addAccount(USER);
   const start: Record<Target, () => Promise<ServerProcess>> = {
     'bare node:http': () => startServer(benchBundle, ['serve-http'], {}, PREFIX),
     'express 5': () => startServer(benchBundle, ['serve-express'], {}, PREFIX),
@@ -36,7 +37,7 @@ export async function benchCacheHits(webhookBundle: string, benchBundle: string)
       startServer(
         webhookBundle,
         [],
-        { ...upstreams.webhookEnv, KEY_CACHE_TTL_SECONDS: '3600' },
+        { ...chain.webhookEnv, KEY_CACHE_TTL_SECONDS: '3600' },
         PREFIX,
       ),
   };
@@ -68,7 +69,7 @@ export async function benchCacheHits(webhookBundle: string, benchBundle: string)
       });
     }
   } finally {
-    await upstreams.close();
+    await chain.close();
   }
   printTable(throughput, p99);
 }
@@ -76,7 +77,7 @@ export async function benchCacheHits(webhookBundle: string, benchBundle: string)
 // Starts the server, warms it up (JIT, caches), runs `measure`, checks no request missed the cache.
 async function measured(
   start: () => Promise<ServerProcess>,
-  upstreams: Upstreams,
+  upstreams: SpawnUpstreams,
   measure: (url: string) => Promise<number>,
 ): Promise<number> {
   const server = await start();
@@ -99,7 +100,7 @@ async function load(
   const result = await autocannon({
     url: `${url}api/v1/spawn-environment`,
     method: 'POST',
-    headers: { authorization: `token ${TOKENS.hook}`, 'content-type': 'application/json' },
+    headers: { authorization: `token ${CALLERS.hook.token}`, 'content-type': 'application/json' },
     body: BODY,
     ...options,
   });

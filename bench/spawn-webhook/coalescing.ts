@@ -1,6 +1,5 @@
-import { startUpstreams, TOKENS } from '../../apps/spawn-webhook/src/testing/world';
-import { startPcIdStandIn } from '@pchub/test-support';
-import { startServer } from './processes';
+import { CALLERS } from '@pchub/test-support';
+import { startChain, startServer } from './processes';
 
 const CONCURRENT = 200;
 const USERS = 5;
@@ -15,24 +14,14 @@ export async function benchCoalescing(
   webhookBundle: string,
   userLookupBundle: string,
 ): Promise<void> {
-  const upstreams = await startUpstreams();
-  const pcId = await startPcIdStandIn();
+  const chain = await startChain(userLookupBundle);
+  const { upstreams } = chain;
+  const { pcId } = upstreams;
   pcId.fault = { kind: 'delay', ms: PC_ID_DELAY_MS };
-  const userLookup = await startServer(
-    userLookupBundle,
-    [],
-    {
-      JUPYTERHUB_API_URL: upstreams.hub.apiUrl,
-      JUPYTERHUB_API_TOKEN: 'user-lookup-own-token',
-      PC_ID_URL: pcId.url,
-      PC_ID_TOKEN: pcId.token,
-    },
-    '/services/user-lookup/',
-  );
   const webhook = await startServer(
     webhookBundle,
     [],
-    { ...upstreams.webhookEnv, USER_LOOKUP_URL: userLookup.url },
+    chain.webhookEnv,
     '/services/spawn-webhook/',
   );
   const rows: string[] = [];
@@ -41,10 +30,7 @@ export async function benchCoalescing(
       const user = `coalesce${i}@example.com`;
       const pk = 9000 + i;
       pcId.accounts.set(user, pk);
-      upstreams.arm.subscriptions.set(`${pk}-planetarycomputer`, {
-        primaryKey: `key-${pk}`,
-        secondaryKey: 'x',
-      });
+      upstreams.subscribe(pk);
       const before = { pcId: pcId.requests.length, arm: upstreams.arm.listSecretsCalls() };
       const started = performance.now();
       const statuses = await Promise.all(
@@ -58,9 +44,7 @@ export async function benchCoalescing(
     }
   } finally {
     await webhook.stop();
-    await userLookup.stop();
-    await pcId.close();
-    await upstreams.close();
+    await chain.close();
   }
   console.log(
     `\nCoalescing: ${CONCURRENT} concurrent requests for one uncached user (pc-id takes ${PC_ID_DELAY_MS} ms)`,
@@ -73,7 +57,7 @@ export async function benchCoalescing(
 async function post(url: string, user: string): Promise<number> {
   const response = await fetch(`${url}api/v1/spawn-environment`, {
     method: 'POST',
-    headers: { authorization: `token ${TOKENS.hook}`, 'content-type': 'application/json' },
+    headers: { authorization: `token ${CALLERS.hook.token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ user, server_name: '', user_options: {} }),
   });
   await response.arrayBuffer();

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { startHub } from '@pchub/hub-harness';
 import type { RunningHub } from '@pchub/hub-harness';
-import { chartStyleHookConfig, HOOK_FILE, startSpawnUpstreams } from '@pchub/hub-harness';
-import type { SpawnUpstreams } from '@pchub/hub-harness';
+import { chartStyleHookConfig, HOOK_FILE, spawnServices } from '@pchub/hub-harness';
+import { startSpawnUpstreams } from '@pchub/test-support';
+import type { SpawnUpstreams } from '@pchub/test-support';
 import { percentile } from './processes';
 
 const SPAWNS = 50;
@@ -63,7 +64,7 @@ async function measure(hookFile: string | null): Promise<Figures> {
   try {
     hub = await startHub({
       spawner: 'light',
-      services: [...upstreams.services(), { name: 'spawn-hook', apiToken: hookToken }],
+      services: [...spawnServices(upstreams), { name: 'spawn-hook', apiToken: hookToken }],
       roles: [
         { name: 'spawn-webhook', scopes: ['custom:pc-id-users:read'], services: ['spawn-webhook'] },
         { name: 'spawn-hook', scopes: ['custom:spawn-environment:read'], services: ['spawn-hook'] },

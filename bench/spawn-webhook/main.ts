@@ -11,7 +11,7 @@ const WEBHOOK = join(ROOT, 'dist/apps/spawn-webhook/main.js');
 const USER_LOOKUP = join(ROOT, 'dist/apps/user-lookup/main.js');
 
 const BENCHES: Record<string, () => Promise<void>> = {
-  'cache-hits': () => benchCacheHits(WEBHOOK, __filename),
+  'cache-hits': () => benchCacheHits(WEBHOOK, USER_LOOKUP, __filename),
   coalescing: () => benchCoalescing(WEBHOOK, USER_LOOKUP),
   hub: () => benchHubResponsiveness(),
 };

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { freePort } from '@pchub/test-support';
+import { CALLERS, freePort, startHubStandIn, startSpawnUpstreams } from '@pchub/test-support';
+import type { HubStandIn, SpawnUpstreams } from '@pchub/test-support';
 
 /** A server process of the benchmark, answering at `url` (with its prefix). */
 export interface ServerProcess {
@@ -59,6 +60,48 @@ function stop(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
+}
+
+/** The webhook's upstreams: the stand-ins, and the real user-lookup (started from its bundle). */
+export interface Chain {
+  hub: HubStandIn;
+  upstreams: SpawnUpstreams;
+  userLookup: ServerProcess;
+  /** The webhook's environment, pointed at all of them. */
+  webhookEnv: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function startChain(userLookupBundle: string): Promise<Chain> {
+  const hub = await startHubStandIn();
+  const upstreams = await startSpawnUpstreams();
+  const env = { JUPYTERHUB_API_URL: hub.apiUrl };
+  const userLookup = await startServer(
+    userLookupBundle,
+    [],
+    {
+      ...env,
+      JUPYTERHUB_API_TOKEN: 'user-lookup-own-token',
+      PC_ID_URL: upstreams.pcId.url,
+      PC_ID_TOKEN: upstreams.pcId.token,
+    },
+    '/services/user-lookup/',
+  );
+  return {
+    hub,
+    upstreams,
+    userLookup,
+    webhookEnv: {
+      ...env,
+      JUPYTERHUB_API_TOKEN: CALLERS.webhook.token,
+      USER_LOOKUP_URL: userLookup.url,
+      ...upstreams.azureEnv,
+    },
+    async close() {
+      await userLookup.stop();
+      await Promise.all([hub.close(), upstreams.close()]);
+    },
+  };
 }
 
 /** The p-th percentile (0-100) of `values`, nearest rank. */

@@ -1,23 +1,22 @@
-import { startFakeHub } from '../../apps/usage-monitor/src/testing/fake-hub';
-import { population } from '../../apps/usage-monitor/src/testing/population';
+import { CALLERS, population, startHubStandIn } from '@pchub/test-support';
 import { bareLister } from './baseline';
 import { clientLister } from './client-only';
 import { monitorCycler } from './monitor-cycles';
 import { median, peakRssMb } from './stats';
 
-export const TOKEN = 'bench-token-0123456789abcdef';
+export const TOKEN = CALLERS.monitor.token;
 // Untimed rounds first, until each runner has read about 500 pages (at least 2 rounds): the
 // monitor has more code for the JIT to warm up than the bare loop, and at 10,000 users two
 // rounds were not enough for it.
 const WARMUP_PAGES = 500;
 const PAGE_SIZE = 200;
 
-/** Child: the fake hub with `count` active users; answers 'requests' with its /users count. */
+/** Child: the hub stand-in with `count` active users; answers 'requests' with its /users count. */
 export async function hubRole(count: number): Promise<void> {
-  const hub = await startFakeHub(TOKEN);
+  const hub = await startHubStandIn();
   hub.users = population(count);
   process.on('message', (message) => {
-    if (message === 'requests') process.send?.({ requests: hub.userRequests });
+    if (message === 'requests') process.send?.({ requests: hub.calls('users') });
   });
   process.send?.({ apiUrl: hub.apiUrl });
 }

@@ -1,7 +1,8 @@
 // The demo's hub as the harness starts it: the chart's services, roles and hook environment,
 // with our three apps as managed services and the spawn chain's upstreams as stand-ins.
 import { chartStyleHookConfig, serverEventsConfig } from '@pchub/hub-harness';
-import type { AppName, HubOptions, ServiceSpec } from '@pchub/hub-harness';
+import type { HubOptions, ServiceSpec } from '@pchub/hub-harness';
+import type { AppName } from '@pchub/test-support';
 import type { ChartHub } from './chart';
 import { demoHubConfig } from './hub-config';
 import { DEMO_VENV } from './paths';

@@ -2,7 +2,8 @@
 // JupyterHub on loopback with our three services, the chart's hook, roles and profiles, and local
 // stand-ins for pc-id and API Management seeded with a demo user. Ctrl-C stops all of it.
 import { randomBytes } from 'node:crypto';
-import { KEY_VARIABLE, startHub, startSpawnUpstreams } from '@pchub/hub-harness';
+import { KEY_VARIABLE, spawnServices, startHub } from '@pchub/hub-harness';
+import { startSpawnUpstreams } from '@pchub/test-support';
 import { banner } from './banner';
 import { readChart } from './chart';
 import { demoHubOptions, MONITOR_INTERVAL_SECONDS, tokenServiceNames } from './hub-options';
@@ -60,7 +61,7 @@ async function start(settings: DemoSettings, cleanup: Cleanup): Promise<void> {
   const hub = await startHub(
     demoHubOptions({
       chart,
-      spawnServices: upstreams.services(),
+      spawnServices: spawnServices(upstreams),
       serviceTokens,
       users: [DEMO_USER, NO_KEY_USER],
       password,

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { repoRoot } from '@pchub/hub-harness';
-import type { AppName } from '@pchub/hub-harness';
+import type { AppName } from '@pchub/test-support';
 
 const CHART = join(repoRoot, 'helm/pchub');
 const HELM = join(repoRoot, '.tools/bin/helm');

@@ -1,7 +1,7 @@
 // The Docker CLI, for the engine DOCKER_HOST names (scripts/check-images.sh starts a private one).
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { FatalWaitError, waitFor } from '@pchub/hub-harness';
+import { FatalWaitError, waitFor } from '@pchub/test-support';
 
 const run = promisify(execFile);
 

@@ -7,31 +7,23 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes, randomUUID } from 'node:crypto';
-import {
-  environOf,
-  HOOK_FILE,
-  KEY_VARIABLE,
-  startHub,
-  waitFor,
-  type AppName,
-  type RunningHub,
-} from '@pchub/hub-harness';
+import { randomBytes } from 'node:crypto';
+import { environOf, HOOK_FILE, KEY_VARIABLE, startHub, type RunningHub } from '@pchub/hub-harness';
 import {
   createTestCa,
-  ENTRA_HOSTNAME,
   expectNoSecrets,
   freePort,
-  sendJson,
   startArmStandIn,
   startEntraTokenStandIn,
-  startHttpsServer,
+  startIngestionStandIn,
   startPcIdStandIn,
+  waitFor,
+  type AppName,
   type ArmStandIn,
   type EntraTokenStandIn,
+  type IngestionStandIn,
   type PcIdStandIn,
   type TestCa,
-  type TestServer,
 } from '@pchub/test-support';
 import { chartHub, renderChartPods, type ChartPod } from './chart-pods';
 import { changedPaths, docker, inspect, logs, msUntilHealthy, stopTimed } from './docker-cli';
@@ -46,7 +38,6 @@ const image = (app: AppName) => `pchub/${app}:${TAG}`;
 const FEDERATED_TOKEN_PATH = '/var/run/secrets/azure/tokens/azure-identity-token';
 const TEST_CA_PATH = '/etc/pchub-test/ca.crt';
 const HOOK_TOKEN = randomBytes(24).toString('hex');
-const IKEY = randomUUID();
 
 interface Running {
   name: string;
@@ -63,7 +54,7 @@ let ca: TestCa;
 let pcId: PcIdStandIn;
 let entra: EntraTokenStandIn;
 let arm: ArmStandIn;
-let ingestion: TestServer;
+let ingestion: IngestionStandIn;
 let hub: RunningHub;
 const ports = new Map<AppName, number>();
 const running = new Map<AppName, Running>();
@@ -77,19 +68,15 @@ beforeAll(async () => {
   for (const app of APPS) await inspect(image(app), '.Id'); // fails early: build them first
   work = mkdtempSync(join(tmpdir(), 'pchub-images-'));
   pods = renderChartPods();
-  ca = await createTestCa({ hostnames: [ENTRA_HOSTNAME] });
+  ca = await createTestCa();
   pcId = await startPcIdStandIn();
-  entra = await startEntraTokenStandIn({ ca });
-  arm = await startArmStandIn({
-    ca,
+  entra = await startEntraTokenStandIn(ca);
+  arm = await startArmStandIn(ca, (token) => entra.issued(token), {
     subscriptionId: chartEnv('spawn-webhook', 'AZURE_SUBSCRIPTION_ID'),
     resourceGroup: chartEnv('spawn-webhook', 'APIM_RESOURCE_GROUP'),
     serviceName: chartEnv('spawn-webhook', 'APIM_SERVICE_NAME'),
-    acceptsToken: (token) => entra.issued(token),
   });
-  ingestion = await startHttpsServer(ca, (_req, res) =>
-    sendJson(res, 200, { itemsReceived: 1, itemsAccepted: 1, errors: [] }),
-  );
+  ingestion = await startIngestionStandIn(ca);
   for (const app of APPS) ports.set(app, await freePort());
   const chart = chartHub();
   hub = await startHub({
@@ -150,7 +137,7 @@ function surroundings(app: AppName): PodSurroundings {
       HOST: '127.0.0.1',
       PORT: String(ports.get(app)),
       JUPYTERHUB_API_URL: hub.apiUrl,
-      APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=${IKEY};IngestionEndpoint=${ingestion.url}`,
+      APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString,
     },
     add: { NODE_EXTRA_CA_CERTS: TEST_CA_PATH },
     mounts: { [TEST_CA_PATH]: ca.caCertPath },

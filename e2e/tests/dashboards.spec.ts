@@ -4,18 +4,22 @@
 // ingestion stand-in; then every name of the workbook and every metric of the operator guide's
 // runbook is checked against what arrived. (The Grafana dashboard runs on a real Prometheus in
 // prometheus.spec.ts.)
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expectNoSecrets, startHttpsServer } from '@pchub/test-support';
-import type { TestServer } from '@pchub/test-support';
-import { chartStyleHookConfig, startHub, startSpawnUpstreams, waitFor } from '@pchub/hub-harness';
-import type { RunningHub, SpawnUpstreams } from '@pchub/hub-harness';
+import {
+  expectNoSecrets,
+  startIngestionStandIn,
+  startSpawnUpstreams,
+  waitFor,
+} from '@pchub/test-support';
+import type { IngestionStandIn, SpawnUpstreams } from '@pchub/test-support';
+import { chartStyleHookConfig, spawnServices, startHub } from '@pchub/hub-harness';
+import type { RunningHub } from '@pchub/hub-harness';
 import {
   azureTelemetry,
   baseName,
   docsBaseName,
-  envelopesOf,
   parseExposition,
   runbookMetricNames,
 } from './exported-metrics';
@@ -29,7 +33,6 @@ const WORKBOOK = join(ROOT, 'infra/workbooks/pchub.workbook.json');
 const OPERATOR_GUIDE = join(ROOT, 'docs/operator-guide.md');
 const APPS = ['usage-monitor', 'spawn-webhook', 'user-lookup'] as const;
 const HOOK_TOKEN = randomBytes(24).toString('hex');
-const IKEY = randomUUID();
 const READER = 'metrics-bot';
 // with a key; without a pc-id account; with an account but no APIM subscription; behind a fault
 const ADA = 'ada@example.org';
@@ -38,7 +41,7 @@ const CY = 'cy@example.org';
 const DAN = 'dan@example.org';
 
 let upstreams: SpawnUpstreams;
-let ingestion: TestServer;
+let ingestion: IngestionStandIn;
 let hub: RunningHub;
 let readerToken: string;
 let exposition: Exposition;
@@ -106,7 +109,7 @@ async function driveWebhook(): Promise<void> {
 // exporter's next interval is past, and so does the session's trace.
 async function awaitAzureTelemetry(instruments: number): Promise<AzureTelemetry> {
   return until('every instrument and the session trace at the ingestion stand-in', async () => {
-    const telemetry = azureTelemetry(envelopesOf(ingestion.requests));
+    const telemetry = azureTelemetry(ingestion.envelopes());
     const names = [...telemetry.metrics.keys()].filter((name) => name.startsWith('pchub_'));
     const complete = names.length >= instruments && telemetry.messages.has('session_ended');
     return complete ? telemetry : undefined;
@@ -118,13 +121,10 @@ beforeAll(async () => {
   upstreams.addAccount(ADA);
   upstreams.addAccount(CY, false);
   upstreams.addAccount(DAN);
-  ingestion = await startHttpsServer(upstreams.ca, (_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ itemsReceived: 1, itemsAccepted: 1, errors: [] }));
-  });
+  ingestion = await startIngestionStandIn(upstreams.ca);
   // The same settings an operator gives every service: export to Application Insights.
   const telemetry = {
-    APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=${IKEY};IngestionEndpoint=${ingestion.url}`,
+    APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString,
     TELEMETRY_EXPORT_INTERVAL_MS: '1000',
     NODE_EXTRA_CA_CERTS: upstreams.ca.caCertPath,
   };
@@ -135,9 +135,10 @@ beforeAll(async () => {
         app: 'usage-monitor',
         environment: { MONITOR_INTERVAL_SECONDS: '1', JUPYTERHUB_ENVIRONMENT: 'e2e', ...telemetry },
       },
-      ...upstreams
-        .services()
-        .map((service) => ({ ...service, environment: { ...service.environment, ...telemetry } })),
+      ...spawnServices(upstreams).map((service) => ({
+        ...service,
+        environment: { ...service.environment, ...telemetry },
+      })),
       { name: 'spawn-hook', apiToken: HOOK_TOKEN },
     ],
     roles: [
@@ -170,7 +171,12 @@ afterAll(async () => {
   await upstreams?.close();
   expectNoSecrets(
     log,
-    [HOOK_TOKEN, IKEY, readerToken, ...(upstreams?.secrets() ?? [])].filter(Boolean),
+    [
+      HOOK_TOKEN,
+      ingestion?.instrumentationKey,
+      readerToken,
+      ...(upstreams?.secrets() ?? []),
+    ].filter((secret): secret is string => !!secret),
   );
 });
 

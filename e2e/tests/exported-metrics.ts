@@ -1,8 +1,7 @@
 // What the apps really export, in the shapes the dashboards check against: series and label
 // names from a Prometheus scrape, metric names, trace messages and their custom dimensions
 // from Azure Monitor envelopes, and the metric names the operator guide's runbook lists.
-import { gunzipSync } from 'node:zlib';
-import type { RecordedRequest } from '@pchub/test-support';
+import type { Envelope } from '@pchub/test-support';
 
 export interface Exposition {
   /** Series name (`x`, `x_bucket`, `x_total`) -> every label name seen on it. */
@@ -62,19 +61,6 @@ export function runbookMetricNames(markdown: string): string[] {
     }
   }
   return [...new Set(names)];
-}
-
-export interface Envelope {
-  data: { baseType: string; baseData: Record<string, unknown> & { properties?: object } };
-}
-
-/** The Breeze envelopes posted to the ingestion stand-in (JSON arrays, gzipped by the SDK). */
-export function envelopesOf(requests: RecordedRequest[]): Envelope[] {
-  return requests.flatMap((request) => {
-    const raw =
-      request.headers['content-encoding'] === 'gzip' ? gunzipSync(request.body) : request.body;
-    return JSON.parse(raw.toString()) as Envelope[];
-  });
 }
 
 export interface AzureTelemetry {

@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startHub } from '@pchub/hub-harness';
+import { environOf, startHub } from '@pchub/hub-harness';
 import type { RunningHub } from '@pchub/hub-harness';
 
 const hookDir = mkdtempSync(join(tmpdir(), 'pchub-e2e-hook-'));
@@ -42,17 +42,6 @@ afterAll(async () => {
   await hub?.stop();
   rmSync(hookDir, { recursive: true, force: true });
 });
-
-/** The environment of a live process, from /proc. */
-function environOf(pid: number): Record<string, string> {
-  const entries = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').filter(Boolean);
-  return Object.fromEntries(
-    entries.map((entry) => [
-      entry.slice(0, entry.indexOf('=')),
-      entry.slice(entry.indexOf('=') + 1),
-    ]),
-  );
-}
 
 function isRunning(pid: number): boolean {
   try {

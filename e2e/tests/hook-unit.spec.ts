@@ -3,9 +3,9 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { expectNoSecrets, startHttpServer } from '@pchub/test-support';
+import { expectNoSecrets, freePort, startHttpServer } from '@pchub/test-support';
 import type { TestServer } from '@pchub/test-support';
-import { HOOK_FILE, stoppedWebhookUrl, startBlackHole } from '@pchub/hub-harness';
+import { HOOK_FILE } from '@pchub/hub-harness';
 
 const run = promisify(execFile);
 const PYTHON = join(
@@ -155,17 +155,18 @@ describe('the hook against the webhook', () => {
   });
 
   it('fails open on a refused connection', async () => {
-    const outcome = await runHook({ ...baseEnv(), SPAWN_WEBHOOK_URL: await stoppedWebhookUrl() });
+    const stopped = `http://127.0.0.1:${await freePort()}/services/spawn-webhook/`;
+    const outcome = await runHook({ ...baseEnv(), SPAWN_WEBHOOK_URL: stopped });
     expect(outcome.error).toBeNull();
     expect(outcome.logs?.[0]?.[1]).toMatch(/no answer \(/);
   });
 
   it('gives up after SPAWN_WEBHOOK_TIMEOUT_SECONDS on a webhook that never answers', async () => {
-    const blackHole = await startBlackHole();
+    const blackHole = await startHttpServer(() => undefined);
     try {
       const outcome = await runHook({
         ...baseEnv(),
-        SPAWN_WEBHOOK_URL: blackHole.url,
+        SPAWN_WEBHOOK_URL: `${blackHole.url}services/spawn-webhook/`,
         SPAWN_WEBHOOK_TIMEOUT_SECONDS: '0.5',
       });
       expect(outcome.error).toBeNull();

@@ -2,16 +2,10 @@
 // fail-open starts the server without the key within the hook's timeout; fail-closed stops the
 // spawn with a message the user can act on.
 import { randomBytes } from 'node:crypto';
-import { expectNoSecrets } from '@pchub/test-support';
-import { startHub } from '@pchub/hub-harness';
+import { expectNoSecrets, freePort, startHttpServer } from '@pchub/test-support';
+import type { TestServer } from '@pchub/test-support';
+import { environOf, HOOK_FILE, KEY_VARIABLE, startHub } from '@pchub/hub-harness';
 import type { RunningHub } from '@pchub/hub-harness';
-import {
-  environOf,
-  HOOK_FILE,
-  KEY_VARIABLE,
-  startBlackHole,
-  stoppedWebhookUrl,
-} from '@pchub/hub-harness';
 
 const HOOK_TOKEN = randomBytes(24).toString('hex');
 const USER_MESSAGE =
@@ -31,12 +25,14 @@ function hubWithHook(webhookUrl: string, extra: Record<string, string>): Promise
 }
 
 describe('fail-open (the default) with a webhook that never answers', () => {
-  let blackHole: { url: string; close(): Promise<void> };
+  let blackHole: TestServer;
   let hub: RunningHub;
 
   beforeAll(async () => {
-    blackHole = await startBlackHole();
-    hub = await hubWithHook(blackHole.url, { SPAWN_WEBHOOK_TIMEOUT_SECONDS: '2' });
+    // A webhook that takes requests and never answers them.
+    blackHole = await startHttpServer(() => undefined);
+    const url = `${blackHole.url}services/spawn-webhook/`;
+    hub = await hubWithHook(url, { SPAWN_WEBHOOK_TIMEOUT_SECONDS: '2' });
     await hub.createUsers(['ada@example.com']);
   }, 120_000);
 
@@ -62,7 +58,9 @@ describe('fail-closed with a stopped webhook', () => {
   let hub: RunningHub;
 
   beforeAll(async () => {
-    hub = await hubWithHook(await stoppedWebhookUrl(), { SPAWN_WEBHOOK_FAIL_CLOSED: 'true' });
+    // Nothing listens there: a stopped webhook.
+    const url = `http://127.0.0.1:${await freePort()}/services/spawn-webhook/`;
+    hub = await hubWithHook(url, { SPAWN_WEBHOOK_FAIL_CLOSED: 'true' });
     await hub.createUsers(['ada@example.com']);
   }, 120_000);
 

@@ -16,13 +16,12 @@ import {
   repoRoot,
   runMarker,
   runTempDir,
+  spawnServices,
   startHub,
-  startSpawnUpstreams,
-  waitFor,
 } from '@pchub/hub-harness';
-import type { RunningHub, SpawnUpstreams } from '@pchub/hub-harness';
-import { expectNoSecrets, startApp } from '@pchub/test-support';
-import type { AppProcess } from '@pchub/test-support';
+import type { RunningHub } from '@pchub/hub-harness';
+import { expectNoSecrets, startApp, startSpawnUpstreams, waitFor } from '@pchub/test-support';
+import type { AppProcess, SpawnUpstreams } from '@pchub/test-support';
 import { renderChartMonitoring } from './chart-monitoring';
 import type { ChartMonitoring, ServiceMonitor } from './chart-monitoring';
 import { grafanaQueries } from './grafana-queries';
@@ -174,7 +173,7 @@ beforeAll(async () => {
         app: 'usage-monitor',
         environment: { MONITOR_INTERVAL_SECONDS: '1', JUPYTERHUB_ENVIRONMENT: RELEASE },
       },
-      ...upstreams.services(),
+      ...spawnServices(upstreams),
       { name: 'spawn-hook', apiToken: HOOK_TOKEN },
       { name: 'metrics-scraper' },
       { name: 'other-usage-monitor' },

@@ -4,9 +4,9 @@
 import { writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from '@pchub/test-support';
-import { repoRoot, runMarker, startGroupProcess, waitFor } from '@pchub/hub-harness';
-import type { GroupProcess } from '@pchub/hub-harness';
+import { freePort, spawnProcess, waitFor } from '@pchub/test-support';
+import type { RunningProcess } from '@pchub/test-support';
+import { repoRoot, runMarker } from '@pchub/hub-harness';
 import type { MonitorEndpoint, RuleGroup, ServiceMonitor } from './chart-monitoring';
 
 const PROMETHEUS = join(repoRoot, '.tools/bin/prometheus');
@@ -171,19 +171,19 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
   );
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/`;
-  const process: GroupProcess = startGroupProcess({
-    command: PROMETHEUS,
-    args: [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${join(options.dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-    ],
+  const args = [
+    `--config.file=${config}`,
+    `--storage.tsdb.path=${join(options.dir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+  ];
+  const process = spawnProcess(PROMETHEUS, args, {
     cwd: options.dir,
     env: { ...runMarker() },
+    detached: true,
   });
   await waitFor(
     async () => {
-      if (process.hasExited()) throw new Error(`prometheus exited:\n${process.output()}`);
+      if (process.exited()) throw new Error(`prometheus exited:\n${process.output()}`);
       return (await fetch(`${url}-/ready`)).ok ? true : undefined;
     },
     { timeoutMs: 30_000, what: 'Prometheus /-/ready', details: () => process.output() },
@@ -191,7 +191,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
   return prometheusClient(url, process);
 }
 
-function prometheusClient(url: string, process: GroupProcess): RunningPrometheus {
+function prometheusClient(url: string, process: RunningProcess): RunningPrometheus {
   const api = async <T>(path: string, init?: RequestInit): Promise<T> =>
     (await (await fetch(`${url}api/v1/${path}`, init)).json()) as T;
   const data = async <T>(path: string): Promise<T> => {
@@ -208,6 +208,8 @@ function prometheusClient(url: string, process: GroupProcess): RunningPrometheus
     alerts: async () => (await data<{ alerts: ActiveAlert[] }>('alerts')).alerts,
     targets: async () => (await data<{ activeTargets: TargetHealth[] }>('targets')).activeTargets,
     output: () => process.output(),
-    stop: () => process.stop(10_000),
+    stop: async () => {
+      await process.stop('SIGTERM', 10_000);
+    },
   };
 }

@@ -2,8 +2,8 @@
 // no server event (the server-actions schema says so); usage-monitor's next reconciling listing
 // corrects the gauges and ends the session. Real notebook servers (the local-process spawner),
 // so there is a process to kill; the hub polls them every second.
-import { freePort, startApp, type AppProcess } from '@pchub/test-support';
-import { serverEventsConfig, serverEventsIdentity, startHub, waitFor } from '@pchub/hub-harness';
+import { freePort, startApp, waitFor, type AppProcess } from '@pchub/test-support';
+import { serverEventsConfig, serverEventsIdentity, startHub } from '@pchub/hub-harness';
 import type { RunningHub } from '@pchub/hub-harness';
 
 jest.setTimeout(240_000);

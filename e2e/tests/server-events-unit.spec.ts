@@ -5,8 +5,8 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expectNoSecrets, freePort, startHttpServer } from '@pchub/test-support';
-import type { RecordedRequest, TestServer } from '@pchub/test-support';
-import { SERVER_EVENTS_FILE, startBlackHole } from '@pchub/hub-harness';
+import type { TestServer } from '@pchub/test-support';
+import { SERVER_EVENTS_FILE } from '@pchub/hub-harness';
 
 const run = promisify(execFile);
 const PYTHON = join(
@@ -113,7 +113,7 @@ async function runFile(env: Record<string, string>, plan: object): Promise<Outco
   return JSON.parse(stdout) as Outcome;
 }
 
-const deliveries = (requests: RecordedRequest[]) =>
+const deliveries = (requests: TestServer['requests']) =>
   requests.map((r) => JSON.parse(r.body.toString()) as Delivery);
 
 // The monitor's next answers, in turn (the last one repeats).
@@ -212,10 +212,10 @@ describe('server_events.py against the monitor route', () => {
   });
 
   it('queues at most MAX_QUEUED while the monitor hangs, dropping (and counting) the rest, and never blocks the emitter', async () => {
-    const hanging = await startBlackHole();
+    const hanging = await startHttpServer(() => undefined);
     try {
       const outcome = await runFile(
-        { ...env(), SERVER_EVENTS_URL: `${new URL(hanging.url).origin}/services/usage-monitor/` },
+        { ...env(), SERVER_EVENTS_URL: `${hanging.url}services/usage-monitor/` },
         { events: 400, seconds: 0.5, max_queued: 100, start_first: true },
       );
       // 100 queued; 300 dropped, and the undescribable record

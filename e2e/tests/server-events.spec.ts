@@ -2,13 +2,12 @@
 // the chart loads it) on a real JupyterHub: exact through a burst, fresh within 10 s, and
 // nothing lost or counted twice across restarts of the monitor and of the hub. The monitor runs
 // beside the hub (an unmanaged service at a fixed port), so each can restart without the other.
-import { expectNoSecrets, freePort, startApp, type AppProcess } from '@pchub/test-support';
+import { expectNoSecrets, freePort, startApp, waitFor, type AppProcess } from '@pchub/test-support';
 import {
   forEachLimit,
   serverEventsConfig,
   serverEventsIdentity,
   startHub,
-  waitFor,
 } from '@pchub/hub-harness';
 import type { RunningHub } from '@pchub/hub-harness';
 

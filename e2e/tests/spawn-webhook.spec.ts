@@ -2,16 +2,16 @@
 // chart's pre_spawn_hook, which calls spawn-webhook (a managed service), which calls user-lookup
 // (a managed service) and ARM; only pc-id, ARM and the token endpoint are stand-ins.
 import { randomBytes } from 'node:crypto';
-import { expectNoSecrets } from '@pchub/test-support';
-import { startHub } from '@pchub/hub-harness';
-import type { RunningHub } from '@pchub/hub-harness';
+import { expectNoSecrets, startSpawnUpstreams } from '@pchub/test-support';
+import type { SpawnUpstreams } from '@pchub/test-support';
 import {
   chartStyleHookConfig,
   environOf,
   KEY_VARIABLE,
-  startSpawnUpstreams,
+  spawnServices,
+  startHub,
 } from '@pchub/hub-harness';
-import type { SpawnUpstreams } from '@pchub/hub-harness';
+import type { RunningHub } from '@pchub/hub-harness';
 
 const HOOK_TOKEN = randomBytes(24).toString('hex');
 // The webhook's deadline, shorter than the hook's timeout (the chart's defaults: 4 s and 5 s).
@@ -30,7 +30,7 @@ beforeAll(async () => {
   hub = await startHub({
     spawner: 'local-process',
     services: [
-      ...upstreams.services({ UPSTREAM_DEADLINE_MS: String(DEADLINE_MS) }),
+      ...spawnServices(upstreams, { UPSTREAM_DEADLINE_MS: String(DEADLINE_MS) }),
       { name: 'spawn-hook', apiToken: HOOK_TOKEN },
       { name: 'bystander' },
     ],

@@ -6,16 +6,14 @@
 import {
   createTestCa,
   expectNoSecrets,
+  parseSamples,
+  seriesOf,
   startApp,
-  startHttpsServer,
-  type AppProcess,
-  type RecordedRequest,
-  type TestCa,
-  type TestServer,
+  startIngestionStandIn,
+  waitFor,
 } from '@pchub/test-support';
-import { randomUUID } from 'node:crypto';
-import { gunzipSync } from 'node:zlib';
-import { forEachLimit, startHub, waitFor } from '@pchub/hub-harness';
+import type { AppProcess, IngestionStandIn, TestCa } from '@pchub/test-support';
+import { forEachLimit, startHub } from '@pchub/hub-harness';
 import type { RunningHub } from '@pchub/hub-harness';
 
 jest.setTimeout(300_000);
@@ -26,7 +24,6 @@ const MONITOR_SCOPES = ['list:users', 'read:servers'];
 const MONITOR = 'usage-monitor';
 const STANDALONE = 'usage-monitor-standalone';
 const LIST_ONLY = 'usage-monitor-list-only';
-const IKEY = randomUUID();
 
 // 205 users on one server each (more than the hub's 200-user page), profiles in turn
 // (69 cpu-small, 68 cpu-large, 68 without one), plus three users with several servers.
@@ -40,27 +37,13 @@ const cy = 'cy@example.org';
 const reader = 'metrics-bot';
 
 let ca: TestCa;
-let ingestion: TestServer;
+let ingestion: IngestionStandIn;
 let hub: RunningHub;
 let readerToken: string;
 const monitors: AppProcess[] = [];
 let standalone: AppProcess;
 
 type Samples = Map<string, number>;
-
-function parseSamples(text: string): Samples {
-  const samples: Samples = new Map();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const space = line.lastIndexOf(' ');
-    samples.set(line.slice(0, space), Number(line.slice(space + 1)));
-  }
-  return samples;
-}
-
-function seriesOf(samples: Samples, name: string): Record<string, number> {
-  return Object.fromEntries([...samples].filter(([series]) => series.startsWith(`${name}{`)));
-}
 
 const polls = (samples: Samples, outcome: 'success' | 'failure') =>
   samples.get(`pchub_monitor_polls_total{outcome="${outcome}"}`) ?? 0;
@@ -118,21 +101,9 @@ async function start(user: string, server: string, profile?: string) {
   if (!response.ok) throw new Error(`start ${user}/${server}: ${response.status}`);
 }
 
-function envelopesOf(requests: RecordedRequest[]) {
-  return requests.flatMap((r) => {
-    const raw = r.headers['content-encoding'] === 'gzip' ? gunzipSync(r.body) : r.body;
-    return JSON.parse(raw.toString()) as {
-      data: { baseType: string; baseData: Record<string, unknown> & { properties?: object } };
-    }[];
-  });
-}
-
 beforeAll(async () => {
   ca = await createTestCa();
-  ingestion = await startHttpsServer(ca, (_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ itemsReceived: 1, itemsAccepted: 1, errors: [] }));
-  });
+  ingestion = await startIngestionStandIn(ca);
   hub = await startHub({
     services: [
       {
@@ -141,7 +112,7 @@ beforeAll(async () => {
         environment: {
           MONITOR_INTERVAL_SECONDS: '1',
           JUPYTERHUB_ENVIRONMENT: 'E2E',
-          APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=${IKEY};IngestionEndpoint=${ingestion.url}`,
+          APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString,
           TELEMETRY_EXPORT_INTERVAL_MS: '1000',
           NODE_EXTRA_CA_CERTS: ca.caCertPath,
         },
@@ -178,7 +149,12 @@ afterAll(async () => {
   const outputs = monitors.map((m) => m.output());
   for (const monitor of monitors) await monitor.stop();
   const hubLog = hub?.hubLog() ?? '';
-  const secrets = [readerToken, hub?.adminToken, hub?.serviceToken(MONITOR), IKEY];
+  const secrets = [
+    readerToken,
+    hub?.adminToken,
+    hub?.serviceToken(MONITOR),
+    ingestion?.instrumentationKey,
+  ];
   await hub?.stop();
   await ingestion?.close();
   ca?.dispose();
@@ -295,7 +271,7 @@ test('a profile whose last server stops reads 0', async () => {
 
 test('custom metrics and session_ended traces reach Azure Monitor with their dimensions', async () => {
   const envelopes = await until('exports with the session traces', async () => {
-    const all = envelopesOf(ingestion.requests);
+    const all = ingestion.envelopes();
     const traces = all.filter(
       (e) => e.data.baseType === 'MessageData' && e.data.baseData['message'] === 'session_ended',
     );

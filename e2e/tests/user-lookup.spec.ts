@@ -1,37 +1,29 @@
-import { expectNoSecrets, startHttpServer, type TestServer } from '@pchub/test-support';
+import { expectNoSecrets, startPcIdStandIn, type PcIdStandIn } from '@pchub/test-support';
 import { type RunningHub, startHub } from '@pchub/hub-harness';
 
 // user-lookup as a managed service of a real JupyterHub, called through the hub's proxy; the hub
-// checks every caller token, our fake stands in only for pc-id.
-const PC_ID_TOKEN = 'e2e-pcid-token-7f3b0c51';
+// checks every caller token, the stand-in is only pc-id.
 const ACCOUNTS: Record<string, number> = {
   'ada@example.com': 501,
   'grace+hub@example.com': 502,
   "o'neil@example.com": 503,
 };
-const UPSTREAM_PATH = /^\/id\/users\/users\/([^/?#]+)\/$/;
 
-let pcId: TestServer;
+let pcId: PcIdStandIn;
 let hub: RunningHub;
 let base: string;
 let adaToken: string;
 let nobodyToken: string;
 
 beforeAll(async () => {
-  pcId = await startHttpServer((req, res) => {
-    const segment = UPSTREAM_PATH.exec(req.url ?? '')?.[1];
-    const name = segment === undefined ? '' : decodeURIComponent(segment);
-    const authorised = req.headers['authorization'] === `Token ${PC_ID_TOKEN}`;
-    const pk = authorised && Object.hasOwn(ACCOUNTS, name) ? ACCOUNTS[name] : undefined;
-    if (pk === undefined) return void res.writeHead(404).end('{"detail":"Not found."}');
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ pk }));
-  });
+  pcId = await startPcIdStandIn();
+  Object.entries(ACCOUNTS).forEach(([name, pk]) => pcId.accounts.set(name, pk));
   hub = await startHub({
     services: [
       {
         name: 'user-lookup',
         app: 'user-lookup',
-        environment: { PC_ID_TOKEN, PC_ID_URL: `${pcId.url}id` },
+        environment: { PC_ID_TOKEN: pcId.token, PC_ID_URL: pcId.url },
       },
       { name: 'spawn-webhook' },
       { name: 'bystander' },
@@ -53,7 +45,7 @@ afterAll(async () => {
   expect(log).toContain('"service":"user-lookup"');
   await hub?.stop();
   await pcId?.close();
-  expectNoSecrets(log, [PC_ID_TOKEN]);
+  expectNoSecrets(log, [pcId.token]);
 });
 
 async function get(path: string, token?: string) {
@@ -131,6 +123,6 @@ describe('user-lookup behind JupyterHub', () => {
 
   it('never shows pc-id the caller tokens, only its own', async () => {
     const seen = pcId.requests.map((r) => String(r.headers['authorization']));
-    expect(new Set(seen)).toEqual(new Set([`Token ${PC_ID_TOKEN}`]));
+    expect(new Set(seen)).toEqual(new Set([`Token ${pcId.token}`]));
   });
 });

@@ -6,8 +6,8 @@ kubernetes-validate proves each object is well formed; this proves it is what th
 for: every service has its Deployment, Service, ServiceAccount and NetworkPolicy (and a
 PodDisruptionBudget when it has replicas), and every pod runs hardened (numeric non-root
 user, read-only root filesystem, no capabilities, no privilege escalation), with probes on
-/health, resources, and its hub token from a Secret; the hub's ConfigMaps carry the
-chart's files byte for byte; and the hub, proxy and Dask Gateway pods daskhub renders have the
+/health, resources, and its hub token from a Secret; the hub's and user servers' ConfigMaps carry
+the chart's files byte for byte; and the hub, proxy and Dask Gateway pods daskhub renders have the
 resources our values give them, and a hardened security context and a NetworkPolicy wherever
 the upstream chart lets values set them (otherwise a `note` line says what is missing).
 Prints one line per check; exits 1 when anything failed.
@@ -89,14 +89,19 @@ def pod_faults(pod):
 
 # The ConfigMaps the hub mounts must hold exactly the chart's files (hook, events, templates).
 def check_hub_files(objects, chart_dir, label):
-    files = {name: chart_dir / "files/hub" / name for name in ("pre_spawn_hook.py", "server_events.py")}
+    files = {
+        "pre_spawn_hook.py": chart_dir / "files/hub/pre_spawn_hook.py",
+        "server_events.py": chart_dir / "files/hub/server_events.py",
+        "post-start.sh": chart_dir / "files/singleuser/post-start.sh",
+    }
     files.update({p.name: p for p in (chart_dir / "files/hub/templates").glob("*.html")})
     rendered = {}
     for (kind, _), doc in objects.items():
         if kind == "ConfigMap":
             rendered.update(doc.get("data") or {})
     differ = [name for name, path in files.items() if rendered.get(name) != path.read_text("utf-8")]
-    report(not differ, f"{label}: hub ConfigMaps hold the chart's files unchanged", ", ".join(differ))
+    what = f"{label}: hub and user-server ConfigMaps hold the chart's files unchanged"
+    report(not differ, what, ", ".join(differ))
 
 
 # The container's effective setting: its own securityContext, else the pod's.

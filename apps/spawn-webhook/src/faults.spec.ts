@@ -1,6 +1,6 @@
-import { expectNoSecrets } from '@pchub/test-support';
+import { CALLERS, expectNoSecrets, waitFor } from '@pchub/test-support';
 import type { Fault } from '@pchub/test-support';
-import { spawnBody, startWorld, TOKENS } from './testing/world';
+import { spawnBody, startWorld } from './testing/world';
 import type { Answer, World } from './testing/world';
 
 // Whatever an upstream does, the webhook answers within the deadline plus a small margin, with
@@ -38,13 +38,6 @@ function freshUser(): string {
   const name = `user${seq}@example.com`;
   world.addUser(name, 5000 + seq);
   return name;
-}
-
-async function waitFor(condition: () => boolean): Promise<void> {
-  for (let tries = 0; !condition(); tries += 1) {
-    if (tries > 200) throw new Error('condition not met within 2 s');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 function expectBounded(answer: Answer, status: number, code: string): void {
@@ -146,8 +139,8 @@ describe('the hub (token checks)', () => {
   });
 
   it('resolves each token once, whatever the number of requests', async () => {
-    const before = world.hub.tokenChecks();
-    for (let i = 0; i < 5; i += 1) await world.post(spawnBody(freshUser()), TOKENS.hook);
-    expect(world.hub.tokenChecks()).toBe(before);
+    const before = world.hub.calls('user');
+    for (let i = 0; i < 5; i += 1) await world.post(spawnBody(freshUser()), CALLERS.hook.token);
+    expect(world.hub.calls('user')).toBe(before);
   });
 });

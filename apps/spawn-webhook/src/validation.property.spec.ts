@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { expectNoSecrets } from '@pchub/test-support';
-import { startWorld, TOKENS } from './testing/world';
+import { CALLERS, expectNoSecrets } from '@pchub/test-support';
+import { startWorld } from './testing/world';
 import type { World } from './testing/world';
 
 // Thousands of generated bodies against the running service: whatever arrives, the answer is a
@@ -54,7 +54,7 @@ const bodies = fc.oneof(
 it('never answers a generated body with a 5xx, always with a documented JSON shape', async () => {
   await fc.assert(
     fc.asyncProperty(bodies, async (body) => {
-      const answer = await world.post(body, TOKENS.hook);
+      const answer = await world.post(body, CALLERS.hook.token);
       expect(EXPECTED_STATUSES).toContain(answer.status);
       if (answer.status === 200) {
         expect(Object.keys(answer.body.environment ?? {})).toEqual(['PC_SDK_SUBSCRIPTION_KEY']);

@@ -2,9 +2,9 @@ import {
   ENTRA_AUTHORITY_HOST,
   ENTRA_HOSTNAME,
   expectNoSecrets,
-  startEntraTokenStandIn,
+  waitFor,
 } from '@pchub/test-support';
-import type { EntraTokenStandIn, TestCa } from '@pchub/test-support';
+import type { EntraTokenStandIn } from '@pchub/test-support';
 import { spawnBody, startWorld } from './testing/world';
 import type { World } from './testing/world';
 
@@ -17,7 +17,6 @@ import type { World } from './testing/world';
 const DEADLINE_MS = 2000;
 const MARGIN_MS = 750;
 
-const startEntra = (ca: TestCa) => startEntraTokenStandIn({ ca });
 // What the chart's Deployment sets beside what AKS injects.
 const AKS_ENV = { UPSTREAM_DEADLINE_MS: String(DEADLINE_MS), AZURE_TOKEN_CREDENTIALS: 'prod' };
 
@@ -27,11 +26,11 @@ function entraRequests(entra: EntraTokenStandIn): string[] {
 }
 
 describe('workload identity (AKS)', () => {
-  let world: World<EntraTokenStandIn>;
+  let world: World<'workload-identity'>;
   let ada: { primaryKey: string };
 
   beforeAll(async () => {
-    world = await startWorld(AKS_ENV, startEntra);
+    world = await startWorld(AKS_ENV, 'workload-identity');
     ada = world.addUser('ada@example.com', 1001);
   });
 
@@ -70,10 +69,10 @@ describe('workload identity (AKS)', () => {
 
 // A world of its own: once the webhook holds a token it does not ask Entra ID again.
 describe('workload identity (AKS), Entra ID refusing the federated token', () => {
-  let world: World<EntraTokenStandIn>;
+  let world: World<'workload-identity'>;
 
   beforeAll(async () => {
-    world = await startWorld(AKS_ENV, startEntra);
+    world = await startWorld(AKS_ENV, 'workload-identity');
     world.addUser('ada@example.com', 1001);
   });
 
@@ -98,7 +97,13 @@ describe('workload identity (AKS), Entra ID refusing the federated token', () =>
     expect(assertions.length).toBeGreaterThan(0);
     expect(new Set(assertions)).toEqual(new Set([world.identity.federatedToken]));
     expect(world.identity.tokens).toHaveLength(0);
-    expect(world.webhook.logLines().some((line) => line['code'] === 'upstream_error')).toBe(true);
+    // The log line is written asynchronously and may follow the answer.
+    await waitFor(
+      () => world.webhook.logLines().some((line) => line['code'] === 'upstream_error'),
+      {
+        what: 'the upstream_error log line',
+      },
+    );
     // Errors are not cached: once Entra ID answers, so does the webhook.
     world.identity.fault = { kind: 'none' };
     expect((await world.post(spawnBody('ada@example.com'))).status).toBe(200);

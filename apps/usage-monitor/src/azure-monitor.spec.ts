@@ -1,43 +1,29 @@
 import {
+  CALLERS,
   createTestCa,
   expectNoSecrets,
+  parseSamples,
   startApp,
-  startHttpsServer,
-  type AppProcess,
-  type RecordedRequest,
-  type TestCa,
-  type TestServer,
+  startHubStandIn,
+  startIngestionStandIn,
+  waitFor,
 } from '@pchub/test-support';
-import { randomUUID } from 'node:crypto';
+import type {
+  AppProcess,
+  Envelope,
+  HubStandIn,
+  IngestionStandIn,
+  TestCa,
+} from '@pchub/test-support';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { startFakeHub, type FakeHub } from './testing/fake-hub';
-import { parseSamples } from './testing/prometheus-text';
-import { waitFor } from './testing/wait';
 
-// The production bundle exporting through the real Azure Monitor exporter to a local HTTPS
-// ingestion stand-in (test CA), fed by a fake paged hub.
+// The production bundle exporting through the real Azure Monitor exporter to the ingestion
+// stand-in (test CA), fed by the hub stand-in.
 jest.setTimeout(90_000);
 
-const TOKEN = 'monitor-azure-token-4be1d0';
-const IKEY = randomUUID();
-
-interface Envelope {
-  iKey: string;
-  data: { baseType: string; baseData: Record<string, unknown> & { properties?: object } };
-}
-
-// Breeze bodies are a JSON array of envelopes, gzipped by the exporter.
-function envelopesOf(requests: RecordedRequest[]): Envelope[] {
-  return requests
-    .filter((r) => r.method === 'POST' && r.path === '/v2.1/track')
-    .flatMap((r) => {
-      const raw = r.headers['content-encoding'] === 'gzip' ? gunzipSync(r.body) : r.body;
-      return JSON.parse(raw.toString()) as Envelope[];
-    });
-}
+const TOKEN = CALLERS.monitor.token;
 
 // One data point per MetricData envelope: name, value, count... plus its dimensions.
 function metricsOf(envelopes: Envelope[]): Record<string, unknown>[] {
@@ -63,11 +49,10 @@ function filesUnder(dir: string): string[] {
 
 describe('usage-monitor export to Azure Monitor', () => {
   let ca: TestCa;
-  let hub: FakeHub;
-  let ingestion: TestServer | undefined;
+  let hub: HubStandIn;
+  let ingestion: IngestionStandIn | undefined;
   let app: AppProcess | undefined;
   let sandbox: string;
-  let ingestionStatus = 200;
 
   beforeAll(async () => {
     ca = await createTestCa();
@@ -75,13 +60,8 @@ describe('usage-monitor export to Azure Monitor', () => {
   afterAll(() => ca.dispose());
   beforeEach(async () => {
     sandbox = mkdtempSync(join(tmpdir(), 'usage-monitor-sandbox-'));
-    hub = await startFakeHub(TOKEN);
-    ingestionStatus = 200;
-    ingestion = await startHttpsServer(ca, (_req, res) => {
-      res.writeHead(ingestionStatus, { 'content-type': 'application/json' });
-      const accepted = ingestionStatus === 200 ? 1 : 0;
-      res.end(JSON.stringify({ itemsReceived: 1, itemsAccepted: accepted, errors: [] }));
-    });
+    hub = await startHubStandIn();
+    ingestion = await startIngestionStandIn(ca);
   });
   afterEach(async () => {
     await app?.stop();
@@ -100,7 +80,7 @@ describe('usage-monitor export to Azure Monitor', () => {
       JUPYTERHUB_ENVIRONMENT: 'test',
       MONITOR_INTERVAL_SECONDS: '0.2',
       MONITOR_METRICS_AUTH: 'false',
-      APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=${IKEY};IngestionEndpoint=${ingestion!.url}`,
+      APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion!.connectionString,
       TELEMETRY_EXPORT_INTERVAL_MS: '300',
       NODE_EXTRA_CA_CERTS: ca.caCertPath,
       HOME: sandbox,
@@ -121,16 +101,16 @@ describe('usage-monitor export to Azure Monitor', () => {
       { name: 'bob@example.org', servers: [{ name: 'lab', started, profile: 'gpu-pytorch' }] },
     ];
     app = await startMonitor();
-    await waitFor('a first poll', async () => ((await successPolls()) >= 1 ? true : undefined));
+    await waitFor(async () => (await successPolls()) >= 1);
     hub.users = [hub.users[0]!];
 
-    const envelopes = await waitFor('the session_ended trace and its histogram', () => {
-      const all = envelopesOf(ingestion!.requests);
+    const envelopes = await waitFor(() => {
+      const all = ingestion!.envelopes();
       const traced = tracesOf(all).some((t) => t.message === 'session_ended');
       const measured = metricsOf(all).some((m) => m['name'] === 'pchub_session_duration_seconds');
-      return traced && measured ? all : undefined;
+      return traced && measured && all;
     });
-    expect(new Set(envelopes.map((e) => e.iKey))).toEqual(new Set([IKEY]));
+    expect(new Set(envelopes.map((e) => e.iKey))).toEqual(new Set([ingestion!.instrumentationKey]));
     const metrics = metricsOf(envelopes);
     expect(metrics).toEqual(
       expect.arrayContaining([
@@ -178,12 +158,10 @@ describe('usage-monitor export to Azure Monitor', () => {
 
   it('keeps polling while ingestion answers 500 or is down, writes nothing to disk, stops cleanly', async () => {
     hub.users = [{ name: 'ada', servers: [{ name: '', started: '2024-05-01T10:00:00Z' }] }];
-    ingestionStatus = 500;
+    ingestion!.fault = { kind: 'status', status: 500 };
     app = await startMonitor();
-    await waitFor('a refused export', () =>
-      app!.logLines().some((l) => l['code'] === 'telemetry_export_failed' && l['status'] === 500)
-        ? true
-        : undefined,
+    await waitFor(() =>
+      app!.logLines().some((l) => l['code'] === 'telemetry_export_failed' && l['status'] === 500),
     );
     const before = await successPolls();
     await ingestion!.close();
@@ -199,10 +177,10 @@ describe('usage-monitor export to Azure Monitor', () => {
   it('never shows the connection string or the hub token', async () => {
     hub.users = [];
     app = await startMonitor();
-    await waitFor('an export', () => (ingestion!.requests.length ? true : undefined));
+    await waitFor(() => ingestion!.requests.length > 0);
     const output = app.output();
     await app.stop();
     app = undefined;
-    expectNoSecrets(output, [TOKEN, IKEY]);
+    expectNoSecrets(output, [TOKEN, ingestion!.instrumentationKey]);
   });
 });

@@ -1,11 +1,10 @@
-import { startApp, startHttpServer, type AppProcess, type TestServer } from '@pchub/test-support';
-import { startFakeHub, type FakeHub } from './testing/fake-hub';
-import { waitFor } from './testing/wait';
+import { CALLERS, startApp, startHttpServer, startHubStandIn, waitFor } from '@pchub/test-support';
+import type { AppProcess, HubStandIn, TestServer } from '@pchub/test-support';
 
 // The production bundle exporting OTLP/HTTP (JSON) to a local collector stand-in.
 jest.setTimeout(60_000);
 
-const TOKEN = 'monitor-otlp-token-88c2e1';
+const TOKEN = CALLERS.monitor.token;
 
 interface OtlpAttribute {
   key: string;
@@ -30,12 +29,12 @@ function logRecordsOf(body: Record<string, unknown>): LogRecord[] {
   return resources.flatMap((r) => r.scopeLogs.flatMap((s) => s.logRecords));
 }
 
-let hub: FakeHub;
+let hub: HubStandIn;
 let collector: TestServer;
 let app: AppProcess | undefined;
 
 beforeEach(async () => {
-  hub = await startFakeHub(TOKEN);
+  hub = await startHubStandIn();
   collector = await startHttpServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end('{}');
@@ -69,14 +68,12 @@ test('metrics and session_ended log records go to the OTLP endpoint', async () =
     OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
     TELEMETRY_EXPORT_INTERVAL_MS: '300',
   });
-  await waitFor('a first poll', () =>
-    app!.logLines().some((l) => l['code'] === 'poll_started') ? true : undefined,
-  );
+  await waitFor(() => app!.logLines().some((l) => l['code'] === 'poll_started'));
   hub.users = [hub.users[0]!];
 
-  const records = await waitFor('the session_ended log record', () => {
+  const records = await waitFor(() => {
     const found = bodiesOf('/v1/logs').flatMap((body) => logRecordsOf(body));
-    return found.some((r) => r.body.stringValue === 'session_ended') ? found : undefined;
+    return found.some((r) => r.body.stringValue === 'session_ended') && found;
   });
   const ended = records.find((r) => r.body.stringValue === 'session_ended');
   expect(attributes(ended?.attributes)).toMatchObject({
@@ -87,11 +84,11 @@ test('metrics and session_ended log records go to the OTLP endpoint', async () =
     started: '2024-05-01T10:00:00.000Z',
   });
 
-  const names = await waitFor('the contract metrics', () => {
+  const names = await waitFor(() => {
     const found = new Set(
       JSON.stringify(bodiesOf('/v1/metrics')).match(/"name":"pchub_[a-z_]+"/g) ?? [],
     );
-    return found.size >= 8 ? found : undefined;
+    return found.size >= 8 && found;
   });
   expect([...names].sort()).toEqual(
     [

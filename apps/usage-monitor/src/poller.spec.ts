@@ -3,23 +3,31 @@ import { MAX_CHECKS_PER_LISTING, Poller, type PollListener } from './poller';
 import type { UsageCounts } from './usage';
 import type { EndedSession } from './sessions';
 import { SessionTracker } from './sessions';
-import { startFakeHub, type FakeHub } from './testing/fake-hub';
-import { population } from './testing/population';
+import type { IncomingMessage } from 'node:http';
+import {
+  CALLERS,
+  NO_FAULT,
+  population,
+  sleep,
+  startHubStandIn,
+  waitFor,
+} from '@pchub/test-support';
+import type { HubStandIn } from '@pchub/test-support';
 import { ProfileLabels } from './usage';
 
-const TOKEN = 'monitor-token-0123456789';
+const TOKEN = CALLERS.monitor.token;
 
 interface Recorded {
   successes: { counts: UsageCounts; ended: EndedSession[] }[];
   failures: unknown[];
 }
 
-let hub: FakeHub;
+let hub: HubStandIn;
 let client: HubClient;
 let poller: Poller | undefined;
 
 beforeEach(async () => {
-  hub = await startFakeHub(TOKEN);
+  hub = await startHubStandIn();
   client = new HubClient({ apiUrl: hub.apiUrl, token: TOKEN });
 });
 
@@ -61,12 +69,11 @@ function startPoller(
   return recorded;
 }
 
-async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+const WRONG_SHAPE = '{"items": [{"name": 7}], "_pagination": {}}';
+
+// The offset of a page request, as the hub reads it.
+function offsetOf(req: IncomingMessage): number {
+  return Number(new URL(req.url ?? '/', 'http://hub').searchParams.get('offset') ?? 0);
 }
 
 function profiles(counts: UsageCounts | null | undefined) {
@@ -87,7 +94,7 @@ describe('Poller', () => {
       'gpu-tensorflow': 90,
       none: 90,
     });
-    expect(hub.userRequests).toBe(3);
+    expect(hub.calls('users')).toBe(3);
     expect(poller?.latest).toEqual(counts);
   });
 
@@ -104,7 +111,7 @@ describe('Poller', () => {
     await waitFor(() => recorded.successes.some((s) => s.ended.length > 0));
     // the first listing after the stop ended it: no second listing had to confirm the miss
     expect(recorded.successes.findIndex((s) => s.ended.length > 0)).toBeLessThanOrEqual(listed);
-    expect(hub.userLookups).toBeGreaterThanOrEqual(1);
+    expect(hub.calls('users/{name}')).toBeGreaterThanOrEqual(1);
     const ended = recorded.successes.flatMap((s) => s.ended);
     expect(ended).toEqual([
       expect.objectContaining({ user: 'bob', serverName: 'lab', profile: 'gpu-pytorch' }),
@@ -117,13 +124,16 @@ describe('Poller', () => {
     hub.users = population(450);
     const recorded = startPoller();
     await waitFor(() => recorded.successes.length >= 1);
-    const good = poller!.latest;
     // the users of pages 2 and 3 vanish from a listing that breaks at page 2
     let failing = true;
-    hub.faultFor = (page) =>
-      failing && page.offset === 200 ? { kind: 'status', status: 500 } : undefined;
+    hub.fault = (req) =>
+      failing && offsetOf(req) === 200 ? { kind: 'status', status: 500 } : NO_FAULT;
+    // a cycle already past page 2 may still succeed: the counts to keep are those after it
+    await waitFor(() => recorded.failures.length >= 1);
+    const good = poller!.latest;
     await waitFor(() => recorded.failures.length >= 3);
     expect(poller!.latest).toEqual(good);
+    expect(good?.activeUsers).toBe(450);
     expect(recorded.failures[0]).toMatchObject({ code: 'hub_http_error', status: 500 });
     failing = false;
     const before = recorded.successes.length;
@@ -140,12 +150,12 @@ describe('Poller', () => {
     const before = recorded.successes.length;
     let shiftedAt = -1;
     // user 10 (page 1, already served) stops before page 2 is fetched: user 200 moves to page 1
-    hub.faultFor = (page) => {
-      if (shiftedAt < 0 && page.offset === 200) {
+    hub.fault = (req) => {
+      if (shiftedAt < 0 && offsetOf(req) === 200) {
         shiftedAt = recorded.successes.length;
         hub.users = everyone.filter((_, i) => i !== 10);
       }
-      return undefined;
+      return NO_FAULT;
     };
     await waitFor(() => shiftedAt >= 0 && recorded.successes.length >= shiftedAt + 4);
     // the shifted listing still had user 10 (page 1) and missed user 200, whom the hub then
@@ -164,12 +174,12 @@ describe('Poller', () => {
     const feed = { isLive: true };
     const recorded = startPoller(20, {}, feed);
     await waitFor(() => recorded.successes.length >= 1);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     // 20 ms polling would have listed about 15 times
     expect(recorded.successes).toHaveLength(1);
     feed.isLive = false;
     poller!.feedChanged();
-    await waitFor(() => recorded.successes.length >= 4, 2_000);
+    await waitFor(() => recorded.successes.length >= 4, { timeoutMs: 2_000 });
   });
 
   it('lists soon when events may have been lost, even while they arrive', async () => {
@@ -179,9 +189,9 @@ describe('Poller', () => {
     const asked = performance.now();
     poller!.listSoon();
     poller!.listSoon();
-    await waitFor(() => recorded.successes.length >= 2, 3_000);
+    await waitFor(() => recorded.successes.length >= 2, { timeoutMs: 3_000 });
     expect(performance.now() - asked).toBeLessThan(2_000);
-    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await sleep(1_200);
     // two asks in a row make one listing
     expect(recorded.successes).toHaveLength(2);
   });
@@ -193,12 +203,12 @@ describe('Poller', () => {
     // 150 users (165 servers) stop with no event; the next listing is asked for
     hub.users = [];
     poller!.listSoon();
-    await waitFor(() => recorded.successes.length >= 2, 3_000);
+    await waitFor(() => recorded.successes.length >= 2, { timeoutMs: 3_000 });
     // one lookup per user of the first 100 missing servers (some users have two)
-    expect(hub.userLookups).toBeLessThanOrEqual(MAX_CHECKS_PER_LISTING);
+    expect(hub.calls('users/{name}')).toBeLessThanOrEqual(MAX_CHECKS_PER_LISTING);
     expect(recorded.successes[1]!.ended).toHaveLength(MAX_CHECKS_PER_LISTING);
     // the rest end at the third listing (their second miss), at the polling interval
-    await waitFor(() => recorded.successes.length >= 3, 2_000);
+    await waitFor(() => recorded.successes.length >= 3, { timeoutMs: 2_000 });
     expect(recorded.successes.flatMap((s) => s.ended)).toHaveLength(165);
     expect(poller!.latest?.activeUsers).toBe(0);
   });
@@ -206,31 +216,35 @@ describe('Poller', () => {
   it.each([
     ['a timeout', { kind: 'hang' } as const, 'hub_timeout'],
     ['malformed JSON', { kind: 'malformed' } as const, 'hub_bad_response'],
-    ['an answer of the wrong shape', { kind: 'bad-schema' } as const, 'hub_bad_response'],
+    [
+      'an answer of the wrong shape',
+      { kind: 'body', body: WRONG_SHAPE } as const,
+      'hub_bad_response',
+    ],
     ['a 503', { kind: 'status', status: 503 } as const, 'hub_http_error'],
   ])('counts %s as a failed cycle and keeps the last counts', async (_name, fault, code) => {
     hub.users = population(10);
     const recorded = startPoller();
     await waitFor(() => recorded.successes.length >= 1);
-    hub.faultFor = () => fault;
+    hub.fault = fault;
     await waitFor(() => recorded.failures.length >= 1);
     expect(recorded.failures[0]).toBeInstanceOf(HubError);
     expect(recorded.failures[0]).toMatchObject({ code });
     expect(poller!.latest?.activeUsers).toBe(10);
-    hub.faultFor = () => undefined;
+    hub.fault = NO_FAULT;
     const before = recorded.successes.length;
     await waitFor(() => recorded.successes.length > before);
   });
 
   it('never overlaps cycles: a hanging hub gets one request per timeout, not per interval', async () => {
     hub.users = population(10);
-    hub.faultFor = () => ({ kind: 'hang' });
+    hub.fault = { kind: 'hang' };
     const recorded = startPoller(1);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     // 300 ms page timeout: about 5 cycles in 1.5 s, where overlapping ticks would be ~1500
-    expect(hub.userRequests).toBeGreaterThanOrEqual(2);
-    expect(hub.userRequests).toBeLessThanOrEqual(6);
-    expect(recorded.failures.length).toBeLessThanOrEqual(hub.userRequests);
+    expect(hub.calls('users')).toBeGreaterThanOrEqual(2);
+    expect(hub.calls('users')).toBeLessThanOrEqual(6);
+    expect(recorded.failures.length).toBeLessThanOrEqual(hub.calls('users'));
   });
 
   it('keeps polling when the hub is down at start, then picks it up', async () => {
@@ -240,7 +254,7 @@ describe('Poller', () => {
     await waitFor(() => recorded.failures.length >= 2);
     expect(recorded.failures[0]).toMatchObject({ code: 'hub_unreachable' });
     expect(poller!.latest).toBeNull();
-    hub = await startFakeHub(TOKEN, port);
+    hub = await startHubStandIn(port);
     hub.users = population(3);
     await waitFor(() => recorded.successes.length >= 1);
     expect(poller!.latest?.activeUsers).toBe(3);
@@ -262,16 +276,16 @@ describe('Poller', () => {
     await waitFor(() => recorded.successes.length >= 1);
     poller!.stop();
     await poller!.idle();
-    const requests = hub.userRequests;
+    const requests = hub.calls('users');
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(hub.userRequests).toBe(requests);
+    expect(hub.calls('users')).toBe(requests);
   });
 
   it('ends the page request in flight when stopped', async () => {
     hub.users = population(3);
-    hub.faultFor = () => ({ kind: 'hang' });
+    hub.fault = { kind: 'hang' };
     const recorded = startPoller(10);
-    await waitFor(() => hub.userRequests >= 1);
+    await waitFor(() => hub.calls('users') >= 1);
     const stopped = performance.now();
     poller!.stop();
     await poller!.idle();

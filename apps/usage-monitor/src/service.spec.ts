@@ -1,22 +1,28 @@
-import { expectNoSecrets, startApp, type AppProcess } from '@pchub/test-support';
-import { startFakeHub, type FakeHub } from './testing/fake-hub';
-import { population } from './testing/population';
-import { parseSamples, seriesOf } from './testing/prometheus-text';
-import { waitFor } from './testing/wait';
+import {
+  CALLER_TOKENS,
+  CALLERS,
+  expectNoSecrets,
+  parseSamples,
+  NO_FAULT,
+  population,
+  seriesOf,
+  startApp,
+  startHubStandIn,
+  waitFor,
+} from '@pchub/test-support';
+import type { AppProcess, Fault, HubStandIn } from '@pchub/test-support';
 
-// The production bundle against a fake paged hub: the app's own process, env and HTTP.
+// The production bundle against the hub stand-in: the app's own process, env and HTTP.
 jest.setTimeout(60_000);
 
-const TOKEN = 'monitor-service-token-7f3a9c';
-const READER_TOKEN = 'metrics-reader-token-51be02';
-const STRANGER_TOKEN = 'no-scope-token-0c9d41';
+const TOKEN = CALLERS.monitor.token;
 const PREFIX = '/services/usage-monitor/';
 
-let hub: FakeHub;
+let hub: HubStandIn;
 let app: AppProcess | undefined;
 
 beforeEach(async () => {
-  hub = await startFakeHub(TOKEN);
+  hub = await startHubStandIn();
 });
 
 afterEach(async () => {
@@ -24,7 +30,7 @@ afterEach(async () => {
   const status = await app?.stop();
   app = undefined;
   await hub.close();
-  expectNoSecrets(output, [TOKEN, READER_TOKEN, STRANGER_TOKEN]);
+  expectNoSecrets(output, CALLER_TOKENS);
   if (status) expect(status).toEqual({ code: 0, signal: null });
 });
 
@@ -53,10 +59,13 @@ const polls = (samples: Map<string, number>, outcome: 'success' | 'failure') =>
 
 /** Waits until the monitor has counted `count` more polls of `outcome` than `after`. */
 async function pollsReach(outcome: 'success' | 'failure', count: number) {
-  return waitFor(`${count} ${outcome} polls`, async () => {
-    const samples = await scrape();
-    return polls(samples, outcome) >= count ? samples : undefined;
-  });
+  return waitFor(
+    async () => {
+      const samples = await scrape();
+      return polls(samples, outcome) >= count && samples;
+    },
+    { what: `${count} ${outcome} polls` },
+  );
 }
 
 function sessionEndedLines() {
@@ -94,9 +103,7 @@ describe('usage-monitor service', () => {
     app = await startMonitor();
     await pollsReach('success', 1);
     hub.users = [hub.users[0]!];
-    const [line] = await waitFor('session_ended', () =>
-      sessionEndedLines().length ? sessionEndedLines() : undefined,
-    );
+    const [line] = await waitFor(() => sessionEndedLines().length > 0 && sessionEndedLines());
     expect(line).toMatchObject({
       level: 'info',
       event: 'session_ended',
@@ -137,26 +144,27 @@ describe('usage-monitor service', () => {
     app = await startMonitor({ MONITOR_REQUEST_TIMEOUT_SECONDS: '0.3' });
     let samples = await pollsReach('success', 1);
     const good = seriesOf(samples, 'pchub_active_servers');
-    const faults = [
+    const faults: Fault[] = [
       { kind: 'status', status: 500 },
       { kind: 'status', status: 502 },
       { kind: 'hang' },
       { kind: 'malformed' },
-      { kind: 'bad-schema' },
-    ] as const;
+      { kind: 'body', body: '{"items": [{"name": 7}], "_pagination": {}}' },
+    ];
     for (const fault of faults) {
       const failures = polls(samples, 'failure');
-      hub.faultFor = () => fault;
+      hub.fault = fault;
       samples = await pollsReach('failure', failures + 1);
       expect(seriesOf(samples, 'pchub_active_servers')).toEqual(good);
       expect(samples.get('pchub_active_users{environment="test"}')).toBe(450);
     }
     // the last page fails: the users on the pages that did arrive must not count alone
-    hub.faultFor = (page) => (page.offset === 400 ? { kind: 'status', status: 500 } : undefined);
+    hub.fault = (req) =>
+      req.url?.includes('offset=400') ? { kind: 'status', status: 500 } : NO_FAULT;
     hub.users = population(450).slice(0, 420);
     samples = await pollsReach('failure', polls(samples, 'failure') + 1);
     expect(samples.get('pchub_active_users{environment="test"}')).toBe(450);
-    hub.faultFor = () => undefined;
+    hub.fault = NO_FAULT;
     samples = await pollsReach('success', polls(samples, 'success') + 1);
     expect(samples.get('pchub_active_users{environment="test"}')).toBe(420);
 
@@ -164,7 +172,8 @@ describe('usage-monitor service', () => {
     expect(new Set(warnings.map((l) => l['code']))).toEqual(
       new Set(['hub_http_error', 'hub_timeout', 'hub_bad_response']),
     );
-    expect(app.logLines().some((l) => l['code'] === 'poll_recovered')).toBe(true);
+    // the log line is written beside the metric, and may reach the pipe a moment later
+    await waitFor(() => app!.logLines().some((l) => l['code'] === 'poll_recovered'));
   });
 
   it('starts while the hub is down, serves health, and picks the hub up when it comes', async () => {
@@ -178,34 +187,36 @@ describe('usage-monitor service', () => {
     expect(app.logLines().find((l) => l['level'] === 'warn')).toMatchObject({
       code: 'hub_unreachable',
     });
-    hub = await startFakeHub(TOKEN, port);
+    hub = await startHubStandIn(port);
     hub.users = population(7);
     const after = await pollsReach('success', 1);
     expect(after.get('pchub_active_users{environment="test"}')).toBe(7);
   });
 
   it('guards metrics with read:metrics by default, as the hub guards its own', async () => {
-    hub.owners.set(READER_TOKEN, { kind: 'service', name: 'prometheus', scopes: ['read:metrics'] });
-    hub.owners.set(STRANGER_TOKEN, { kind: 'user', name: 'eve', scopes: ['read:users:name'] });
     hub.users = population(3);
     app = await startMonitor({ MONITOR_METRICS_AUTH: '' });
     const url = `${app.url}metrics`;
     expect((await fetch(url)).status).toBe(401);
-    const forbidden = await fetch(url, { headers: { authorization: `token ${STRANGER_TOKEN}` } });
+    const forbidden = await fetch(url, {
+      headers: { authorization: `token ${CALLERS.ada.token}` },
+    });
     expect(forbidden.status).toBe(403);
     expect(await forbidden.json()).toMatchObject({ error: { code: 'forbidden' } });
-    const samples = await waitFor('a first poll', async () => {
-      const response = await fetch(url, { headers: { authorization: `Bearer ${READER_TOKEN}` } });
+    const bearer = { authorization: `Bearer ${CALLERS.metrics.token}` };
+    const samples = await waitFor(async () => {
+      const response = await fetch(url, { headers: bearer });
       expect(response.status).toBe(200);
       const parsed = parseSamples(await response.text());
-      return polls(parsed, 'success') >= 1 ? parsed : undefined;
+      return polls(parsed, 'success') >= 1 && parsed;
     });
     expect(samples.get('pchub_active_users{environment="test"}')).toBe(3);
   });
 });
 
 describe("usage-monitor's server events route", () => {
-  const EVENTS_TOKEN = 'server-events-token-9d1c77';
+  const EVENTS_TOKEN = CALLERS.events.token;
+  const STRANGER_TOKEN = CALLERS.nobody.token;
   const route = () => `${app!.url}api/v1/server-events`;
   const post = (body: unknown, token: string | null = EVENTS_TOKEN) =>
     fetch(route(), {
@@ -230,15 +241,6 @@ describe("usage-monitor's server events route", () => {
     time,
     started: '2024-05-01T10:00:00.250000Z',
     profile: 'gpu-pytorch',
-  });
-
-  beforeEach(() => {
-    hub.owners.set(EVENTS_TOKEN, {
-      kind: 'service',
-      name: 'server-events',
-      scopes: ['custom:server-events:write'],
-    });
-    hub.owners.set(STRANGER_TOKEN, { kind: 'user', name: 'eve', scopes: ['read:users:name'] });
   });
 
   it('moves the gauges and ends sessions by the events alone, each event once', async () => {

@@ -1,9 +1,7 @@
 import fc from 'fast-check';
-import { type AppProcess, startApp } from '@pchub/test-support';
+import { CALLERS, startApp, startHubStandIn, startPcIdStandIn } from '@pchub/test-support';
+import type { AppProcess, HubStandIn, PcIdStandIn } from '@pchub/test-support';
 import { appEnv, call, type Answer } from './testing/app-env';
-import { type FakeHub, startFakeHub } from './testing/fake-hub';
-import { type FakePcId, startFakePcId } from './testing/fake-pc-id';
-import { OWNERS, PC_ID_TOKEN, READER_TOKEN } from './testing/tokens';
 
 // Property tests through the real HTTP route of the built app: whatever the name, the answer is a
 // clear 2xx/4xx and pc-id only ever sees /users/users/<one segment>/ decoding to exactly that name.
@@ -12,15 +10,18 @@ jest.setTimeout(180_000);
 const RUNS = 2000;
 const UPSTREAM_PATH = /^\/id\/users\/users\/([^/?#]+)\/$/;
 
-let hub: FakeHub;
-let pcId: FakePcId;
+let hub: HubStandIn;
+let pcId: PcIdStandIn;
+const READER_TOKEN = CALLERS.webhook.token;
 let app: AppProcess;
 // Names already looked up: the app serves them from its cache, so pc-id sees no new call.
 const cached = new Set<string>();
 
 beforeAll(async () => {
-  hub = await startFakeHub(OWNERS);
-  pcId = await startFakePcId(PC_ID_TOKEN);
+  hub = await startHubStandIn();
+  pcId = await startPcIdStandIn();
+  // Every name has an account: the property is about names, not about misses.
+  pcId.fallbackPk = 1;
   app = await startApp('user-lookup', appEnv(hub, pcId));
 });
 
@@ -42,9 +43,9 @@ function isControl(char: string): boolean {
 
 // One request's checks: status by the rules above, and every pc-id call made for it.
 async function lookUp(rawSegment: string, name: string | undefined): Promise<void> {
-  const before = pcId.server.requests.length;
+  const before = pcId.requests.length;
   const res = await call(app.url, `api/v1/users/${rawSegment}`, READER_TOKEN);
-  const upstream = pcId.server.requests.slice(before).map((r) => r.path);
+  const upstream = pcId.requests.slice(before).map((r) => r.path);
   expect(res.status).toBeLessThan(500);
   for (const path of upstream) {
     const segment = UPSTREAM_PATH.exec(path)?.[1];

@@ -1,42 +1,50 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type AppProcess, expectNoSecrets, startApp } from '@pchub/test-support';
-import { appEnv, call } from './testing/app-env';
-import { type FakeHub, startFakeHub } from './testing/fake-hub';
-import { type FakePcId, startFakePcId } from './testing/fake-pc-id';
 import {
-  ADA_TOKEN,
-  ALL_SECRETS,
-  METRICS_TOKEN,
-  NOBODY_TOKEN,
-  OWNERS,
-  PLAIN_SERVICE_TOKEN,
-  READER_TOKEN,
-} from './testing/tokens';
+  CALLER_TOKENS,
+  CALLERS,
+  expectNoSecrets,
+  NO_FAULT,
+  pcIdNameOf,
+  startApp,
+  startHubStandIn,
+  startPcIdStandIn,
+} from '@pchub/test-support';
+import type { AppProcess, Fault, HubStandIn, PcIdStandIn } from '@pchub/test-support';
+import { appEnv, call, OWN_TOKEN } from './testing/app-env';
 
-// Service tests: the production bundle as a process, a fake hub for tokens, a fake pc-id upstream.
-let hub: FakeHub;
-let pcId: FakePcId;
+// Service tests: the production bundle as a process, the hub stand-in for tokens, the pc-id
+// stand-in upstream.
+let hub: HubStandIn;
+let pcId: PcIdStandIn;
 let app: AppProcess;
 
 const DEADLINE_MS = 400;
+const READER_TOKEN = CALLERS.webhook.token;
+const ACCOUNTS = {
+  'ada@example.com': 1001,
+  'grace+hub@example.com': 1002,
+  "o'neil@example.com": 1003,
+  'jürgen@example.de': 1004,
+  'popular@example.com': 1005,
+  'a/../admin': 1,
+  '%2F': 1,
+};
+// How pc-id misbehaves for some names.
+const FAULTS: Record<string, Fault> = {
+  'popular@example.com': { kind: 'delay', ms: 200 },
+  'broken@example.com': { kind: 'status', status: 500 },
+  'throttled@example.com': { kind: 'status', status: 429 },
+  'garbage@example.com': { kind: 'body', body: '<html>' },
+  'nopk@example.com': { kind: 'body', body: '{"email":"nopk@example.com"}' },
+  'reset@example.com': { kind: 'reset' },
+  'slow@example.com': { kind: 'hang' },
+};
 
 beforeAll(async () => {
-  hub = await startFakeHub(OWNERS);
-  pcId = await startFakePcId('pcid-token-secret-5d1e07aa', {
-    'ada@example.com': { kind: 'account', pk: 1001 },
-    'grace+hub@example.com': { kind: 'account', pk: 1002 },
-    "o'neil@example.com": { kind: 'account', pk: 1003 },
-    'jürgen@example.de': { kind: 'account', pk: 1004 },
-    'popular@example.com': { kind: 'account', pk: 1005, delayMs: 200 },
-    'nobody@example.com': { kind: 'missing' },
-    'gone@example.com': { kind: 'missing' },
-    'broken@example.com': { kind: 'status', status: 500 },
-    'throttled@example.com': { kind: 'status', status: 429 },
-    'garbage@example.com': { kind: 'body', body: '<html>' },
-    'nopk@example.com': { kind: 'body', body: '{"email":"nopk@example.com"}' },
-    'reset@example.com': { kind: 'reset' },
-    'slow@example.com': { kind: 'hang' },
-  });
+  hub = await startHubStandIn();
+  pcId = await startPcIdStandIn();
+  Object.entries(ACCOUNTS).forEach(([name, pk]) => pcId.accounts.set(name, pk));
+  pcId.fault = (req) => FAULTS[pcIdNameOf(req.url) ?? ''] ?? NO_FAULT;
   app = await startApp(
     'user-lookup',
     appEnv(hub, pcId, {
@@ -50,9 +58,10 @@ afterAll(async () => {
   const exit = await app?.stop();
   await Promise.all([hub?.close(), pcId?.close()]);
   expect(exit).toEqual({ code: 0, signal: null });
-  expectNoSecrets(app.output(), ALL_SECRETS);
+  expectNoSecrets(app.output(), [...CALLER_TOKENS, OWN_TOKEN, pcId.token]);
 });
 
+const callsFor = (name: string) => pcId.lookups.filter((looked) => looked === name).length;
 const users = (name: string) => `api/v1/users/${encodeURIComponent(name)}`;
 
 function errorCode(answer: { json(): unknown }): unknown {
@@ -83,15 +92,15 @@ describe('GET api/v1/users/:name', () => {
   it.each([
     ['no token', undefined, 401, 'unauthorized'],
     ['an unknown token', 'not-a-token', 401, 'unauthorized'],
-    ["a user's own token", ADA_TOKEN, 403, 'forbidden'],
-    ['a service token without the scope', PLAIN_SERVICE_TOKEN, 403, 'forbidden'],
+    ["a user's own token", CALLERS.ada.token, 403, 'forbidden'],
+    ['a service token without the scope', CALLERS.kbatch.token, 403, 'forbidden'],
   ])('refuses %s', async (_label, token, status, code) => {
-    const before = pcId.server.requests.length;
+    const before = pcId.requests.length;
     const res = await call(app.url, users('ada@example.com'), token);
     expect(res.status).toBe(status);
     expect(errorCode(res)).toBe(code);
     expect(res.headers['cache-control']).toBe('no-store');
-    expect(pcId.server.requests.length).toBe(before);
+    expect(pcId.requests.length).toBe(before);
   });
 
   it.each([
@@ -101,19 +110,19 @@ describe('GET api/v1/users/:name', () => {
   ])('looks up %j as the one segment %s', async (name, segment, pk) => {
     const res = await call(app.url, users(name), READER_TOKEN);
     expect(res.json()).toEqual({ name, pk });
-    expect(pcId.server.requests.at(-1)?.path).toBe(`/id/users/users/${segment}/`);
+    expect(pcId.requests.at(-1)?.path).toBe(`/id/users/users/${segment}/`);
   });
 
   it('keeps an encoded slash inside the one segment', async () => {
     const res = await call(app.url, 'api/v1/users/a%2F..%2Fadmin', READER_TOKEN);
     expect(res.json()).toEqual({ name: 'a/../admin', pk: 1 });
-    expect(pcId.server.requests.at(-1)?.path).toBe('/id/users/users/a%2F..%2Fadmin/');
+    expect(pcId.requests.at(-1)?.path).toBe('/id/users/users/a%2F..%2Fadmin/');
   });
 
   it('looks up a double-encoded name literally', async () => {
     const res = await call(app.url, 'api/v1/users/%252F', READER_TOKEN);
     expect(res.json()).toEqual({ name: '%2F', pk: 1 });
-    expect(pcId.server.requests.at(-1)?.path).toBe('/id/users/users/%252F/');
+    expect(pcId.requests.at(-1)?.path).toBe('/id/users/users/%252F/');
   });
 
   it.each([
@@ -125,11 +134,11 @@ describe('GET api/v1/users/:name', () => {
     ['broken percent-encoding', '%E0%A4%A'],
     ['a lone surrogate', '%ED%A0%80'],
   ])('answers 400 invalid_request for %s', async (_label, segment) => {
-    const before = pcId.server.requests.length;
+    const before = pcId.requests.length;
     const res = await call(app.url, `api/v1/users/${segment}`, READER_TOKEN);
     expect(res.status).toBe(400);
     expect(errorCode(res)).toBe('invalid_request');
-    expect(pcId.server.requests.length).toBe(before);
+    expect(pcId.requests.length).toBe(before);
   });
 
   it('answers 404 user_not_found when pc-id has no account', async () => {
@@ -160,10 +169,10 @@ describe('GET api/v1/users/:name', () => {
   });
 
   it('does not cache upstream failures', async () => {
-    const before = pcId.callsFor('broken@example.com');
+    const before = callsFor('broken@example.com');
     await call(app.url, users('broken@example.com'), READER_TOKEN);
     await call(app.url, users('broken@example.com'), READER_TOKEN);
-    expect(pcId.callsFor('broken@example.com')).toBe(before + 2);
+    expect(callsFor('broken@example.com')).toBe(before + 2);
   });
 
   it('shares one pc-id call among concurrent requests for one name, then serves the cache', async () => {
@@ -171,18 +180,18 @@ describe('GET api/v1/users/:name', () => {
       Array.from({ length: 25 }, () => call(app.url, users('popular@example.com'), READER_TOKEN)),
     );
     expect(answers.map((a) => a.status)).toEqual(Array(25).fill(200));
-    expect(pcId.callsFor('popular@example.com')).toBe(1);
+    expect(callsFor('popular@example.com')).toBe(1);
     await call(app.url, users('popular@example.com'), READER_TOKEN);
-    expect(pcId.callsFor('popular@example.com')).toBe(1);
+    expect(callsFor('popular@example.com')).toBe(1);
   });
 
   it('remembers a miss for LOOKUP_MISS_TTL_SECONDS only', async () => {
     await call(app.url, users('nobody@example.com'), READER_TOKEN);
     await call(app.url, users('nobody@example.com'), READER_TOKEN);
-    expect(pcId.callsFor('nobody@example.com')).toBe(1);
+    expect(callsFor('nobody@example.com')).toBe(1);
     await sleep(400);
     await call(app.url, users('nobody@example.com'), READER_TOKEN);
-    expect(pcId.callsFor('nobody@example.com')).toBe(2);
+    expect(callsFor('nobody@example.com')).toBe(2);
   });
 
   it('answers 404 not_found for a raw slash, which is not one segment', async () => {
@@ -194,14 +203,14 @@ describe('GET api/v1/users/:name', () => {
 
 describe('GET api/v1/me', () => {
   it("answers the record of the token's own user", async () => {
-    const res = await call(app.url, 'api/v1/me', ADA_TOKEN);
+    const res = await call(app.url, 'api/v1/me', CALLERS.ada.token);
     expect(res.status).toBe(200);
     expect(res.json()).toEqual({ name: 'ada@example.com', pk: 1001 });
     expect(res.headers['cache-control']).toBe('no-store');
   });
 
   it('answers 404 user_not_found for a user without a pc-id account', async () => {
-    const res = await call(app.url, 'api/v1/me', NOBODY_TOKEN);
+    const res = await call(app.url, 'api/v1/me', CALLERS.nobody.token);
     expect(res.status).toBe(404);
     expect(errorCode(res)).toBe('user_not_found');
   });
@@ -225,7 +234,7 @@ describe('GET metrics', () => {
   it('counts requests, pc-id calls and cache results by outcome', async () => {
     await call(app.url, users('ada@example.com'), READER_TOKEN);
     await call(app.url, users('ada@example.com'), READER_TOKEN);
-    const res = await call(app.url, 'metrics', METRICS_TOKEN);
+    const res = await call(app.url, 'metrics', CALLERS.metrics.token);
     expect(res.status).toBe(200);
     const text = res.text;
     expect(text).toMatch(/^pchub_user_lookup_requests_total\{.*outcome="found".*\} \d+/m);

@@ -3,10 +3,14 @@
 // from the hub image's pinned requirements, with the proxy, our services and the culler as
 // rendered (@pchub/chart-hub says what stands in). Everything is asserted through the hub's
 // REST API and pages, as the hub pod would serve them.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { environOf, KEY_VARIABLE, repoRoot, waitFor } from '@pchub/hub-harness';
+import { environOf, KEY_VARIABLE, repoRoot } from '@pchub/hub-harness';
+import { waitFor } from '@pchub/test-support';
 import { podManifest, startChartHub } from '@pchub/chart-hub';
+import { HubClient } from '@pchub/smoke-test';
 import type { RunningChartHub } from '@pchub/chart-hub';
 
 jest.setTimeout(300_000);
@@ -31,8 +35,30 @@ let hubValues: {
   cull: { timeout: number; every: number; maxAge: number };
 };
 
+// The examples repository the post-start hook pulls: a local one, named as operators would
+// point the chart at a fork (singleuser.extraEnv.PCHUB_EXAMPLES_REPOSITORY).
+let examples: string;
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync('git', ['-c', 'user.email=e2e@example.org', '-c', 'user.name=e2e', ...args], {
+    cwd,
+    stdio: 'pipe',
+  });
+function commitExample(file: string, content: string): void {
+  writeFileSync(join(examples, file), content);
+  git(examples, 'add', file);
+  git(examples, 'commit', '-qm', `add ${file}`);
+}
+
 beforeAll(async () => {
-  hub = await startChartHub({ deployment: 'staging' });
+  examples = mkdtempSync(join(tmpdir(), 'pchub-examples-'));
+  git(examples, 'init', '-q', '-b', 'main');
+  commitExample('README.md', '# Planetary Computer examples\n');
+  const examplesValues = `${examples}.values.yaml`;
+  writeFileSync(
+    examplesValues,
+    `daskhub:\n  jupyterhub:\n    singleuser:\n      extraEnv:\n        PCHUB_EXAMPLES_REPOSITORY: file://${examples}\n`,
+  );
+  hub = await startChartHub({ deployment: 'staging', valuesFiles: [examplesValues] });
   const values = hub.values as {
     hub: {
       loadRoles: Record<string, RoleValue>;
@@ -60,7 +86,11 @@ beforeAll(async () => {
     cull: values.cull,
   };
 });
-afterAll(() => hub?.stop());
+afterAll(async () => {
+  await hub?.stop();
+  rmSync(examples, { recursive: true, force: true });
+  rmSync(`${examples}.values.yaml`, { force: true });
+});
 
 test('our services, the hook token service and the culler are registered with the chart roles', async () => {
   const services = (await (await hub.api('services')).json()) as Record<
@@ -222,4 +252,35 @@ test("the login page sends the browser to pc-id's authorize URL with the chart's
   expect(location.searchParams.get('client_id')).toBe(hubValues.oauth.client_id);
   expect(location.searchParams.get('redirect_uri')).toBe(hubValues.oauth.oauth_callback_url);
   expect(location.searchParams.get('response_type')).toBe('code');
+});
+
+test("the post-start hook pulls the examples into the home, and a second start keeps the user's edits", async () => {
+  const user = 'hopper@example.org';
+  await hub.api(`users/${encodeURIComponent(user)}`, { method: 'POST' });
+  const servers = new HubClient(hub.url, hub.adminToken, 120_000);
+  await servers.startServer(user);
+  const model = (await (await hub.api(`users/${encodeURIComponent(user)}`)).json()) as {
+    servers: Record<string, { state: { pod_name: string } }>;
+  };
+  const pod = model.servers['']!.state.pod_name;
+  const home = join(hub.root, 'home', pod);
+  const readme = join(home, 'PlanetaryComputerExamples', 'README.md');
+  expect(readFileSync(readme, 'utf8')).toBe('# Planetary Computer examples\n');
+  const settings = '.jupyter/lab/user-settings/@jupyterlab/docmanager-extension';
+  expect(readFileSync(join(home, settings, 'plugin.jupyterlab-settings'), 'utf8')).toContain(
+    'Markdown Preview',
+  );
+  expect(hub.log('hub')).toContain(
+    `chart-local: postStart ['bash', '/usr/local/etc/pchub/singleuser/post-start.sh'] of ${pod}`,
+  );
+
+  await servers.stopServer(user);
+  appendFileSync(readme, 'My notes.\n');
+  commitExample('landsat.ipynb', '{}\n');
+  await servers.startServer(user);
+  expect(readFileSync(readme, 'utf8')).toBe('# Planetary Computer examples\nMy notes.\n');
+  expect(readFileSync(join(home, 'PlanetaryComputerExamples', 'landsat.ipynb'), 'utf8')).toBe(
+    '{}\n',
+  );
+  await servers.stopServer(user);
 });

@@ -1,15 +1,9 @@
 import { UpstreamError } from '@pchub/upstream';
-import { createTestCa } from '@pchub/test-support';
+import { APIM, createTestCa } from '@pchub/test-support';
 import type { TestCa } from '@pchub/test-support';
 import { startManagedIdentityStandIn, trustTestCa } from '@pchub/test-support';
 import type { ArmStandIn, ManagedIdentityStandIn } from '@pchub/test-support';
-import {
-  defaultCredentialReader,
-  RG,
-  SERVICE,
-  SUBSCRIPTION,
-  startTestArm,
-} from './testing/arm-fixture';
+import { defaultCredentialReader, startTestArm } from './testing/arm-fixture';
 
 const KEYS = { primaryKey: 'pk-4f1d9e0c2b7a4e55', secondaryKey: 'sk-8a2c6e1f0d3b4c77' };
 
@@ -66,12 +60,12 @@ describe('ApimKeyReader against ARM and a managed-identity endpoint', () => {
         reader(standIn.url).primaryKey('42-planetarycomputer', AbortSignal.timeout(5000)),
       ).resolves.toBe(KEYS.primaryKey);
       // The token was asked for ARM itself (the scope follows the endpoint) and the request went there.
-      expect(identity.resources.at(-1)).toBe(standIn.url);
+      expect(identity.audiences.at(-1)).toBe(standIn.url);
       expect(standIn.listSecretsCalls()).toBe(1);
       const request = standIn.server.requests.at(-1);
       expect(request?.path).toMatch(
         new RegExp(
-          `^/subscriptions/${SUBSCRIPTION}/resourceGroups/${RG}/providers/Microsoft.ApiManagement/service/${SERVICE}/subscriptions/42-planetarycomputer/listSecrets\\?api-version=`,
+          `^/subscriptions/${APIM.subscriptionId}/resourceGroups/${APIM.resourceGroup}/providers/Microsoft.ApiManagement/service/${APIM.serviceName}/subscriptions/42-planetarycomputer/listSecrets\\?api-version=`,
         ),
       );
     } finally {

@@ -5,6 +5,7 @@ import {
   ENTRA_HOSTNAME,
   startEntraTokenStandIn,
   trustTestCa,
+  waitFor,
 } from '@pchub/test-support';
 import type { ArmStandIn, EntraTokenStandIn, TestCa } from '@pchub/test-support';
 import { defaultCredentialReader, startTestArm } from './testing/arm-fixture';
@@ -22,9 +23,9 @@ let entra: EntraTokenStandIn;
 const savedEnv = { ...process.env };
 
 beforeAll(async () => {
-  ca = await createTestCa({ hostnames: [ENTRA_HOSTNAME] });
+  ca = await createTestCa();
   trustTestCa(ca);
-  entra = await startEntraTokenStandIn({ ca });
+  entra = await startEntraTokenStandIn(ca);
   for (const name of Object.keys(process.env)) {
     if (OTHER_CREDENTIAL_VARS.test(name)) delete process.env[name];
   }
@@ -62,14 +63,6 @@ async function failure(work: Promise<unknown>, secrets: string[]): Promise<Upstr
     expect((error as Error).message).not.toContain(secret);
   }
   return error as UpstreamError;
-}
-
-// Polls for what a stand-in reaches on its own schedule (e.g. releasing a held request).
-async function waitFor(condition: () => boolean): Promise<void> {
-  for (let tries = 0; !condition(); tries += 1) {
-    if (tries > 200) throw new Error('condition not met within 2 s');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe('ApimKeyReader with DefaultAzureCredential through workload identity', () => {

@@ -7,7 +7,8 @@ profile list and its form, ``user_options`` and the profile overrides, the pod m
 what talks to Kubernetes is replaced (and KubeSpawner's client is left unconfigured): instead of creating the pod, ``start`` writes the pod
 manifest KubeSpawner built to ``<pods dir>/<pod name>.json`` and runs ``jupyterhub-singleuser``
 as a local process with the pod's environment, on a free loopback port, from the user-server
-venv (the stand-in for the profile's image). Its log says what of the pod it does not apply.
+venv (the stand-in for the profile's image), then the pod's postStart hook as the kubelet would.
+Its log says what of the pod it does not apply.
 
 Settings (environment of the hub):
 - CHART_LOCAL_SERVER_BIN: bin/ of the venv whose jupyterhub-singleuser stands in for the image.
@@ -29,6 +30,9 @@ from jupyterhub.utils import random_port
 import kubespawner.spawner
 from kubernetes_asyncio.client import ApiClient
 from kubespawner import KubeSpawner
+
+# The kubelet gives a postStart hook as long as the container's grace period; a bound here too.
+POST_START_TIMEOUT = 120
 
 # What a pod spec holds that a local process cannot honour; named in the log at each start.
 NOT_APPLIED = (
@@ -70,7 +74,29 @@ class ChartLocalSpawner(KubeSpawner):
         )
         self._process = await _spawn(command, env, home)
         self.pid = self._process.pid
+        await self._post_start(env, home)
         return f"http://127.0.0.1:{self.port}"
+
+    # As the kubelet does: the container counts as running only once its postStart hook has
+    # finished, and a hook that fails gets the container killed.
+    async def _post_start(self, env, home):
+        command = (self.lifecycle_hooks or {}).get("postStart", {}).get("exec", {}).get("command")
+        if not command:
+            return
+        hook = await asyncio.create_subprocess_exec(
+            *command, env=env, cwd=str(home),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )
+        try:
+            output, _ = await asyncio.wait_for(hook.communicate(), POST_START_TIMEOUT)
+        except asyncio.TimeoutError:
+            hook.kill()
+            output = b"(timed out)"
+        self.log.info("chart-local: postStart %s of %s said:\n%s", command, self.pod_name,
+                      output.decode(errors="replace"))
+        if hook.returncode != 0:
+            await self.stop(now=True)
+            raise RuntimeError(f"postStart hook {command} failed ({hook.returncode})")
 
     async def poll(self):
         if not self.pid:
@@ -111,13 +137,17 @@ class ChartLocalSpawner(KubeSpawner):
         self.pid = 0
         self._process = None
 
-    # What the profile's image would bring: PATH with jupyterhub-singleuser, HOME, a locale.
+    # What the profile's image would bring: PATH with jupyterhub-singleuser, HOME, a locale, and
+    # the conda prefix the image's hooks write to (a directory of the pod's own here).
     def _image_env(self, home):
         keep = [name for name in os.environ.get("CHART_LOCAL_KEEP", "").split(",") if name]
+        prefix = Path(os.environ["CHART_LOCAL_PODS"]) / f"{self.pod_name}.image-prefix"
+        prefix.mkdir(parents=True, exist_ok=True)
         return {
             "PATH": f"{os.environ['CHART_LOCAL_SERVER_BIN']}:/usr/local/bin:/usr/bin:/bin",
             "HOME": str(home),
             "LANG": "C.UTF-8",
+            "NB_PYTHON_PREFIX": str(prefix),
             **{name: os.environ[name] for name in keep if name in os.environ},
         }
 

@@ -5,10 +5,14 @@ import { join } from 'node:path';
 import { repoRoot } from '@pchub/hub-harness';
 
 export const hubFilesDir = join(repoRoot, 'libs/chart-hub/hub');
+export const gatewayFilesDir = join(repoRoot, 'libs/chart-hub/gateway');
 export const enterNamespaceScript = join(hubFilesDir, 'enter-namespace.sh');
 
 /** bin/ of a venv scripts/setup-tools.sh builds; fails early, naming the step, when missing. */
-export function toolsVenvBin(name: 'hub-image' | 'user-server', executable: string): string {
+export function toolsVenvBin(
+  name: 'hub-image' | 'user-server' | 'dask-gateway',
+  executable: string,
+): string {
   const bin = join(repoRoot, '.tools', name, 'bin');
   if (!existsSync(join(bin, executable))) {
     throw new Error(`${join(bin, executable)} missing: run scripts/setup-tools.sh`);

@@ -3,7 +3,7 @@ import { inspect } from 'node:util';
 import { HubClient } from './hub-client';
 import { HubError } from './hub-error';
 import type { HubClientOptions } from './options';
-import { sendJson, startLocalServer, type LocalServer } from './testing/local-server';
+import { sendJson, startHttpServer, type TestServer } from '@pchub/test-support';
 
 const TOKEN = 'svc-token-5f0c2a9e1d';
 const CALLER = 'caller-token-77aa01';
@@ -50,12 +50,12 @@ describe('HubClient options', () => {
 });
 
 describe('HubClient calls', () => {
-  let hub: LocalServer;
+  let hub: TestServer;
   let client: HubClient;
   let answer: (url: string, auth: string | undefined) => [number, unknown];
 
   beforeAll(async () => {
-    hub = await startLocalServer((req, res) => {
+    hub = await startHttpServer((req, res) => {
       const [status, body] = answer(req.url ?? '', req.headers.authorization);
       if (typeof body === 'string') res.writeHead(status).end(body);
       else sendJson(res, status, body);
@@ -63,7 +63,7 @@ describe('HubClient calls', () => {
   });
   beforeEach(() => {
     hub.requests.length = 0;
-    client = new HubClient({ apiUrl: `${hub.url}/hub/api/`, token: TOKEN });
+    client = new HubClient({ apiUrl: `${hub.url}hub/api/`, token: TOKEN });
   });
   afterEach(() => client.close());
   afterAll(() => hub.close());
@@ -88,7 +88,7 @@ describe('HubClient calls', () => {
       admin: false,
       scopes: ['custom:x:read'],
     });
-    expect(hub.requests[0]?.url).toBe('/hub/api/user');
+    expect(hub.requests[0]?.path).toBe('/hub/api/user');
   });
 
   it('findUser() asks GET /users/{name} with its own token; null for a user the hub lacks', async () => {
@@ -191,7 +191,7 @@ describe('HubClient calls', () => {
 
 describe('HubClient transport failures', () => {
   it("times out on a hub that never answers, at the caller's deadline (hub_timeout)", async () => {
-    const hub = await startLocalServer(() => undefined);
+    const hub = await startHttpServer(() => undefined);
     const client = new HubClient({ apiUrl: hub.url, token: TOKEN });
     await expect(client.tokenOwner(CALLER, AbortSignal.timeout(150))).rejects.toMatchObject({
       code: 'hub_timeout',
@@ -203,7 +203,7 @@ describe('HubClient transport failures', () => {
   });
 
   it('times out on a hub that stalls in the middle of the body (hub_timeout)', async () => {
-    const hub = await startLocalServer((_req, res) => {
+    const hub = await startHttpServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.write('{"kind":');
     });
@@ -246,7 +246,7 @@ describe('HubClient transport failures', () => {
     ['announced', true],
     ['streamed', false],
   ])('refuses an answer larger than 16 MiB (%s length) as hub_bad_response', async (_n, length) => {
-    const hub = await startLocalServer(bigAnswer(16 * 1024 * 1024 + 1, length));
+    const hub = await startHttpServer(bigAnswer(16 * 1024 * 1024 + 1, length));
     const client = new HubClient({ apiUrl: hub.url, token: TOKEN });
     // not the answer itself: a 16 MiB value would swamp the failure message
     const outcome = await client.tokenOwner(CALLER, deadline()).then(
@@ -263,7 +263,7 @@ describe('HubClient transport failures', () => {
   });
 
   it('reads a large answer that arrives in many pieces', async () => {
-    const hub = await startLocalServer(bigAnswer(3 * 1024 * 1024, false));
+    const hub = await startHttpServer(bigAnswer(3 * 1024 * 1024, false));
     const client = new HubClient({ apiUrl: hub.url, token: TOKEN });
     const { name } = await client.tokenOwner(CALLER, deadline());
     expect(name).toHaveLength(3 * 1024 * 1024 - `${HEAD}"}`.length);
@@ -273,9 +273,9 @@ describe('HubClient transport failures', () => {
   });
 
   it('reports a refused connection as hub_unreachable', async () => {
-    const hub = await startLocalServer(() => undefined);
+    const hub = await startHttpServer(() => undefined);
     await hub.close();
-    const client = new HubClient({ apiUrl: `${hub.url}/hub/api`, token: TOKEN });
+    const client = new HubClient({ apiUrl: `${hub.url}hub/api`, token: TOKEN });
     await expect(client.tokenOwner(CALLER, deadline())).rejects.toMatchObject({
       code: 'hub_unreachable',
       path: '/user',
@@ -285,7 +285,7 @@ describe('HubClient transport failures', () => {
   });
 
   it('reports a connection dropped mid-answer as hub_unreachable', async () => {
-    const hub = await startLocalServer((req) => req.socket.destroy());
+    const hub = await startHttpServer((req) => req.socket.destroy());
     const client = new HubClient({ apiUrl: hub.url, token: TOKEN });
     await expect(client.tokenOwner(CALLER, deadline())).rejects.toMatchObject({
       code: 'hub_unreachable',
@@ -297,14 +297,14 @@ describe('HubClient transport failures', () => {
   it('never puts a token into an error, whatever went wrong', async () => {
     const errors: unknown[] = [];
     const collect = (p: Promise<unknown>) => p.catch((e: unknown) => errors.push(e));
-    const hub = await startLocalServer((req, res) => {
+    const hub = await startHttpServer((req, res) => {
       if (req.url === '/500/user') sendJson(res, 500, { message: req.headers.authorization });
       else if (req.url === '/bad/user')
         res.writeHead(200).end(`not json ${req.headers.authorization}`);
       else if (req.url === '/shape/user') sendJson(res, 200, { kind: req.headers.authorization });
       // '/slow' never answers
     });
-    for (const path of ['/500', '/bad', '/shape', '/slow']) {
+    for (const path of ['500', 'bad', 'shape', 'slow']) {
       const client = new HubClient({ apiUrl: hub.url + path, token: TOKEN });
       await collect(client.tokenOwner(TOKEN, AbortSignal.timeout(150)));
       await collect(client.tokenOwner(CALLER, AbortSignal.timeout(150)));

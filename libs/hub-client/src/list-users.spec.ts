@@ -1,5 +1,5 @@
 import { HubClient } from './hub-client';
-import { sendJson, startLocalServer, type LocalServer } from './testing/local-server';
+import { sendJson, startHttpServer, type TestServer } from '@pchub/test-support';
 
 const TOKEN = 'list-token-31b9';
 const PAGINATED = 'application/jupyterhub-pagination+json';
@@ -65,13 +65,13 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
 const page = () => AbortSignal.timeout(2000);
 
 describe('HubClient.listUsers', () => {
-  let hub: LocalServer;
+  let hub: TestServer;
   let client: HubClient;
   let users: unknown[];
   let answer: ((url: URL, accept: string | undefined) => [number, unknown]) | undefined;
 
   beforeAll(async () => {
-    hub = await startLocalServer((req, res) => {
+    hub = await startHttpServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://hub');
       if (answer) {
         const [status, body] = answer(url, req.headers.accept);
@@ -87,7 +87,7 @@ describe('HubClient.listUsers', () => {
     hub.requests.length = 0;
     answer = undefined;
     users = ['ada', 'bob', 'cy', 'dee', 'eve'].map((name) => userModel(name));
-    client = new HubClient({ apiUrl: `${hub.url}/hub/api`, token: TOKEN });
+    client = new HubClient({ apiUrl: `${hub.url}hub/api`, token: TOKEN });
   });
   afterEach(() => client.close());
   afterAll(() => hub.close());
@@ -95,7 +95,7 @@ describe('HubClient.listUsers', () => {
   it('follows _pagination.next through 3 pages, keeping the query, ignoring next.url', async () => {
     const listed = await collect(client.listUsers({ state: 'active' }, page));
     expect(listed.map((u) => u.name)).toEqual(['ada', 'bob', 'cy', 'dee', 'eve']);
-    expect(hub.requests.map((r) => r.url)).toEqual([
+    expect(hub.requests.map((r) => r.path)).toEqual([
       '/hub/api/users?state=active',
       '/hub/api/users?state=active&offset=2&limit=2',
       '/hub/api/users?state=active&offset=4&limit=2',
@@ -109,7 +109,7 @@ describe('HubClient.listUsers', () => {
   it('sends the state and the page size asked for', async () => {
     const listed = await collect(client.listUsers({ state: 'ready', limit: 3 }, page));
     expect(listed.map((u) => u.name)).toEqual(['ada', 'bob', 'cy', 'dee', 'eve']);
-    expect(hub.requests.map((r) => r.url)).toEqual([
+    expect(hub.requests.map((r) => r.path)).toEqual([
       '/hub/api/users?state=ready&limit=3',
       '/hub/api/users?state=ready&limit=3&offset=3',
     ]);

@@ -1,31 +1,18 @@
 // The JSON spec libs/hub-harness/hub/jupyterhub_config.py reads: everything that varies per test hub.
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { appBundle } from './paths';
+import { appBundle } from '@pchub/test-support';
 import { markerName } from './reaper';
-import type { HubOptions, RoleSpec, ServiceSpec } from './types';
+import type { HubOptions, ServiceSpec } from './types';
 
 export const adminServiceName = 'test-driver';
 
 // The built-in admin role's scopes (JupyterHub 5.5 and 6.1 alike); admin:servers includes
 // admin:server_state, which serverPid reads. A role, not admin=True, as in production.
 const adminScopes = [
-  'admin-ui',
-  'admin:users',
-  'admin:servers',
-  'admin:services',
-  'tokens',
-  'admin:groups',
-  'list:services',
-  'read:services',
-  'read:hub',
-  'proxy',
-  'shutdown',
-  'access:services',
-  'access:servers',
-  'read:roles',
-  'read:metrics',
-  'shares',
+  ...['admin-ui', 'admin:users', 'admin:servers', 'admin:services', 'tokens', 'admin:groups'],
+  ...['list:services', 'read:services', 'read:hub', 'proxy', 'shutdown', 'access:services'],
+  ...['access:servers', 'read:roles', 'read:metrics', 'shares'],
 ];
 
 export interface Ports {
@@ -34,26 +21,6 @@ export interface Ports {
   hub: number;
   /** One per managed service, in the order of HubOptions.services. */
   services: number[];
-}
-
-export interface HubSpec {
-  ip: string;
-  public_port: number;
-  proxy_api_port: number;
-  hub_port: number;
-  data_dir: string;
-  db_url: string;
-  cookie_secret_hex: string;
-  admin_service: { name: string; api_token: string; scopes: string[] };
-  services: PythonService[];
-  roles: RoleSpec[];
-  spawner: 'light' | 'local-process';
-  light_server: { url: string; pid: number } | null;
-  singleuser_cmd: string;
-  home_root: string;
-  marker: { name: string; value: string };
-  pre_spawn_hook_file: string | null;
-  extra_config: string | null;
 }
 
 interface PythonService {
@@ -79,7 +46,10 @@ export interface SpecInput {
   lightServer: { url: string; pid: number } | null;
 }
 
-export function buildHubSpec(input: SpecInput): HubSpec {
+/** What varies per test hub, as jupyterhub_config.py reads it (snake_case keys). */
+export type HubSpec = ReturnType<typeof buildHubSpec>;
+
+export function buildHubSpec(input: SpecInput) {
   const { options, ports, dataDir } = input;
   return {
     ip: '127.0.0.1',

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { workspaceRoot } from '@pchub/test-support';
-import type { AppName, HubVersion } from './types';
+import type { HubVersion } from './types';
 
 export const repoRoot = workspaceRoot();
 export const hubConfigDir = join(repoRoot, 'libs/hub-harness/hub');
@@ -14,21 +14,21 @@ export const proxyScript = join(
   'node_modules/configurable-http-proxy/bin/configurable-http-proxy',
 );
 
-/** bin/ of the venv holding the requested JupyterHub; fails early when setup-tools has not run. */
-export function venvBin(version: HubVersion, venvDir?: string): string {
-  if (venvDir !== undefined) return join(venvDir, 'bin');
-  const bin = join(repoRoot, '.tools', `hub-${version}`, 'bin');
-  if (!existsSync(join(bin, 'jupyterhub'))) {
-    throw new Error(`JupyterHub ${version} venv missing at ${bin}: run scripts/setup-tools.sh`);
-  }
-  return bin;
+const versions: readonly string[] = ['5.5', '6.1'];
+
+/** The JupyterHub version asked for (default: E2E_HUB_VERSION, else 5.5). */
+export function resolveVersion(version = process.env['E2E_HUB_VERSION'] ?? '5.5'): HubVersion {
+  if (versions.includes(version)) return version as HubVersion;
+  throw new TypeError(
+    `hub version must be one of ${versions.join(', ')}, got ${JSON.stringify(version)}`,
+  );
 }
 
-/** The production bundle a managed service runs; the e2e target builds it first. */
-export function appBundle(app: AppName): string {
-  const bundle = join(repoRoot, 'dist/apps', app, 'main.js');
-  if (!existsSync(bundle)) {
-    throw new Error(`${bundle} missing: run \`npx nx build ${app}\` (the e2e target does)`);
+/** bin/ of the venv holding JupyterHub; fails early when setup-tools has not run. */
+export function venvBin(version: HubVersion, venvDir = join(repoRoot, '.tools', `hub-${version}`)) {
+  const bin = join(venvDir, 'bin');
+  if (!existsSync(join(bin, 'jupyterhub'))) {
+    throw new Error(`JupyterHub venv missing at ${bin}: run scripts/setup-tools.sh`);
   }
-  return bundle;
+  return bin;
 }

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as setTimeoutPromise } from 'node:timers/promises';
 
 export const markerName = 'PCHUB_E2E_RUN';
 
@@ -22,36 +23,36 @@ export function newMarker(): string {
 
 /** pids of live processes whose environment holds the marker (with a predicate on its value). */
 export function findMarked(matches: (value: string) => boolean): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid === process.pid) continue;
+  const pids = readdirSync('/proc')
+    .map(Number)
+    .filter((pid) => pid > 0 && pid !== process.pid);
+  return pids.filter((pid) => {
     const value = markerOf(pid);
-    if (value !== undefined && matches(value)) found.push(pid);
-  }
-  return found;
+    return value !== undefined && matches(value);
+  });
 }
 
-// environ is NUL-separated; unreadable or vanished processes simply do not match.
+// Unreadable or vanished processes simply do not match.
 function markerOf(pid: number): string | undefined {
-  let environ: string;
   try {
-    environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
+    return environOf(pid)[markerName];
   } catch {
     return undefined;
   }
-  const prefix = `${markerName}=`;
-  const entry = environ.split('\0').find((item) => item.startsWith(prefix));
-  return entry?.slice(prefix.length);
+}
+
+/** The environment of a live process, from /proc (NUL-separated NAME=value). */
+export function environOf(pid: number): Record<string, string> {
+  const entries = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').filter(Boolean);
+  return Object.fromEntries(entries.map((entry) => entry.split(/=(.*)/s).slice(0, 2)));
 }
 
 /** SIGTERM, then SIGKILL whatever is still alive after graceMs. */
 export async function endProcesses(pids: number[], graceMs = 5_000): Promise<void> {
   signalAll(pids, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (pids.some(isAlive) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  // No imports of our libraries here: jest's globalTeardown loads this without path mapping.
+  while (pids.some(isAlive) && Date.now() < deadline) await setTimeoutPromise(100);
   signalAll(pids.filter(isAlive), 'SIGKILL');
 }
 

@@ -1,13 +1,13 @@
 // A started test hub: its processes, its URLs and the helpers tests drive it with.
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startHubProcess } from './hub-process';
 import type { HubSpec } from './hub-spec';
-import type { GroupProcess } from './process-group';
+import type { RunningProcess } from '@pchub/test-support';
+import { startHubProcess } from './processes';
 import { endProcesses, findMarked } from './reaper';
 import * as servers from './servers';
-import type { HubOptions, HubVersion, RunningHub } from './types';
-import { answers, tail, waitFor } from './wait';
+import type { HubOptions, HubVersion } from './types';
+import { answers, tail, waitFor } from '@pchub/test-support';
 
 export interface HubParts {
   version: HubVersion;
@@ -21,14 +21,17 @@ export interface HubParts {
   echo: boolean;
 }
 
-export class TestHub implements RunningHub {
+/** A running test hub; startHub() resolves with one. */
+export class RunningHub {
   readonly version: HubVersion;
+  /** Public URL through configurable-http-proxy, e.g. http://127.0.0.1:PORT/ */
   readonly url: string;
+  /** http://127.0.0.1:PORT/hub/api, through the proxy too. */
   readonly apiUrl: string;
   readonly hubUrl: string;
   readonly adminToken: string;
-  private readonly sidecars: GroupProcess[] = [];
-  private hub: GroupProcess | undefined;
+  private readonly sidecars: RunningProcess[] = [];
+  private hub: RunningProcess | undefined;
   private readonly earlierLogs: string[] = [];
   private stopped = false;
 
@@ -41,7 +44,7 @@ export class TestHub implements RunningHub {
   }
 
   /** Processes the hub relies on but that outlive its restarts (proxy, light server). */
-  addSidecar(process: GroupProcess): void {
+  addSidecar(process: RunningProcess): void {
     this.sidecars.push(process);
   }
 
@@ -64,17 +67,10 @@ export class TestHub implements RunningHub {
   // Ready for tests means reachable as a user reaches it: the API and every managed service via the proxy.
   private async waitReachable(): Promise<void> {
     const details = () => tail(this.hubLog());
-    await waitFor(() => answers(`${this.apiUrl}/`), {
-      timeoutMs: 30_000,
-      what: 'the hub API through the proxy',
-      details,
-    });
-    for (const service of this.parts.spec.services.filter((s) => s.command)) {
-      await waitFor(() => answers(`${this.serviceUrl(service.name)}health`), {
-        timeoutMs: 30_000,
-        what: `managed service ${service.name} (GET health through the proxy)`,
-        details,
-      });
+    const managed = this.parts.spec.services.filter((s) => s.command).map((s) => s.name);
+    const urls = [`${this.apiUrl}/`, ...managed.map((name) => `${this.serviceUrl(name)}health`)];
+    for (const url of urls) {
+      await waitFor(() => answers(url), { timeoutMs: 30_000, what: `GET ${url}`, details });
     }
   }
 
@@ -86,28 +82,23 @@ export class TestHub implements RunningHub {
     return fetch(`${this.apiUrl}${path.startsWith('/') ? '' : '/'}${path}`, { ...rest, headers });
   }
 
+  // POSTs `body` as the admin; anything but 201 Created fails, naming what was being done.
+  private async create(path: string, body: object, what: string): Promise<Response> {
+    const headers = { 'content-type': 'application/json' };
+    const response = await this.api(path, { method: 'POST', headers, body: JSON.stringify(body) });
+    if (response.status !== 201)
+      throw new Error(`${what}: ${response.status} ${await response.text()}`);
+    return response;
+  }
+
   async createUsers(names: string[]): Promise<void> {
-    const response = await this.api('/users', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ usernames: names }),
-    });
-    if (response.status !== 201) {
-      throw new Error(
-        `creating ${names.length} users: ${response.status} ${await response.text()}`,
-      );
-    }
+    await this.create('/users', { usernames: names }, `creating ${names.length} users`);
   }
 
   async createToken(user: string, scopes?: string[]): Promise<string> {
-    const response = await this.api(`/users/${encodeURIComponent(user)}/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ note: 'e2e', ...(scopes ? { scopes } : {}) }),
-    });
-    if (response.status !== 201) {
-      throw new Error(`creating a token for ${user}: ${response.status} ${await response.text()}`);
-    }
+    const path = `/users/${encodeURIComponent(user)}/tokens`;
+    const body = { note: 'e2e', ...(scopes ? { scopes } : {}) };
+    const response = await this.create(path, body, `creating a token for ${user}`);
     return ((await response.json()) as { token: string }).token;
   }
 
@@ -149,7 +140,7 @@ export class TestHub implements RunningHub {
 
   async restart(): Promise<void> {
     if (!this.hub || this.stopped) throw new Error('restart() on a hub that is not running');
-    await this.hub.stop(15_000);
+    await this.hub.stop('SIGTERM', 15_000);
     this.earlierLogs.push(this.hub.output());
     this.hub = undefined;
     await this.start();
@@ -158,8 +149,8 @@ export class TestHub implements RunningHub {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    await this.hub?.stop(10_000);
-    await Promise.all(this.sidecars.map((process) => process.stop(5_000)));
+    await this.hub?.stop('SIGTERM', 10_000);
+    await Promise.all(this.sidecars.map((process) => process.stop('SIGTERM', 5_000)));
     // Notebook servers and managed services live in sessions of their own.
     await endProcesses(findMarked((value) => value === this.parts.marker));
     await rm(this.parts.dataDir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 // Starting and stopping servers through the hub's REST API, waiting as a user would.
 import type { HubVersion } from './types';
-import { waitFor } from './wait';
+import { waitFor } from '@pchub/test-support';
 
 export type Api = (path: string, init?: RequestInit & { token?: string }) => Promise<Response>;
 

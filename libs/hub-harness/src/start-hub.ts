@@ -2,10 +2,9 @@
 // in a temp dir that stop() removes.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { buildHubSpec, newToken } from './hub-spec';
-import { resolveVersion, validateOptions } from './options';
-import { venvBin } from './paths';
-import { freePorts, portInUse } from './ports';
-import type { GroupProcess } from './process-group';
+import { resolveVersion, venvBin } from './paths';
+import { freePorts } from './ports';
+import type { RunningProcess } from '@pchub/test-support';
 import {
   dataDirPrefix,
   endProcesses,
@@ -14,13 +13,12 @@ import {
   newMarker,
   reapOrphans,
 } from './reaper';
-import { TestHub } from './running-hub';
-import { startLightServer, startProxy } from './sidecars';
-import type { HubOptions, RunningHub } from './types';
+import { RunningHub } from './running-hub';
+import { startLightServer, startProxy } from './processes';
+import type { HubOptions } from './types';
 
 export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
-  const version = resolveVersion(options);
-  validateOptions(options);
+  const version = resolveVersion(options.version);
   requireNode24();
   const bin = venvBin(version, options.venvDir);
   installExitHook();
@@ -37,8 +35,8 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   );
   const spawner = options.spawner ?? 'light';
 
-  let hub: TestHub | undefined;
-  const started: GroupProcess[] = [];
+  let hub: RunningHub | undefined;
+  const started: RunningProcess[] = [];
   try {
     const proxy = await startProxy({
       ...sidecarInput,
@@ -63,17 +61,8 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
       serviceTokens,
       lightServer: light ? { url: `http://127.0.0.1:${lightPort}`, pid: light.pid } : null,
     });
-    hub = new TestHub({
-      version,
-      options,
-      spec,
-      venvBin: bin,
-      dataDir,
-      marker,
-      proxyAuthToken,
-      serviceTokens,
-      echo,
-    });
+    const parts = { version, options, spec, venvBin: bin, dataDir, marker, proxyAuthToken };
+    hub = new RunningHub({ ...parts, serviceTokens, echo });
     for (const sidecar of started) hub.addSidecar(sidecar);
     await hub.start();
     return hub;
@@ -85,34 +74,24 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
 
 type HubPorts = [number, number, number, number, ...number[]];
 
-// The public port (free unless fixed), the proxy API, the hub, the light server, then one per
-// managed service.
+// The public port (free unless fixed: the demo's, which it checks is free), the proxy API, the
+// hub, the light server, then one per managed service.
 async function hubPorts(options: HubOptions): Promise<HubPorts> {
-  const managedCount = (options.services ?? []).filter((service) => service.app).length;
+  const count = 4 + (options.services ?? []).filter((service) => service.app).length;
   const fixed = options.publicPort;
-  if (fixed === undefined) return (await freePorts(4 + managedCount)) as HubPorts;
-  // Otherwise the proxy's API still answers and the start only times out much later.
-  if (await portInUse(fixed)) throw new Error(`publicPort ${fixed} is in use on 127.0.0.1`);
-  return [fixed, ...(await freePorts(3 + managedCount, [fixed]))] as HubPorts;
+  if (fixed === undefined) return (await freePorts(count)) as HubPorts;
+  return [fixed, ...(await freePorts(count - 1, [fixed]))] as HubPorts;
 }
 
 // A start that failed before the hub object existed still leaves processes and a temp dir.
-async function abandonStart(
-  started: GroupProcess[],
-  marker: string,
-  dataDir: string,
-): Promise<void> {
-  await Promise.all(started.map((process) => process.stop(2_000)));
+async function abandonStart(started: RunningProcess[], marker: string, dataDir: string) {
+  await Promise.all(started.map((process) => process.stop('SIGTERM', 2_000)));
   await endProcesses(findMarked((value) => value === marker));
   await rm(dataDir, { recursive: true, force: true });
 }
 
 // Managed services and the proxy run with process.execPath, and the apps need Node 24.
 function requireNode24(): void {
-  const major = Number(process.versions.node.split('.')[0]);
-  if (major !== 24) {
-    throw new Error(
-      `the e2e harness needs Node 24 (run it through npx), not ${process.versions.node}`,
-    );
-  }
+  const { node } = process.versions;
+  if (!node.startsWith('24.')) throw new Error(`the hub harness needs Node 24 (npx), not ${node}`);
 }

@@ -1,7 +1,7 @@
-// The harness API the e2e tests code against (agreed in notes/common.md).
+// The options of startHub: the hub, its services and their roles.
+import type { AppName } from '@pchub/test-support';
 
 export type HubVersion = '5.5' | '6.1';
-export type AppName = 'usage-monitor' | 'spawn-webhook' | 'user-lookup';
 
 export interface ServiceSpec {
   name: string;
@@ -41,35 +41,4 @@ export interface HubOptions {
   preSpawnHookFile?: string;
   /** Python run at the end of the hub config, with `c` in scope. */
   extraConfig?: string;
-}
-
-export interface RunningHub {
-  readonly version: HubVersion;
-  /** Public URL through configurable-http-proxy, e.g. http://127.0.0.1:PORT/ */
-  readonly url: string;
-  /** http://127.0.0.1:PORT/hub/api (through the proxy, same port as url). */
-  readonly apiUrl: string;
-  readonly adminToken: string;
-  api(path: string, init?: RequestInit & { token?: string }): Promise<Response>;
-  createUsers(names: string[]): Promise<void>;
-  createToken(user: string, scopes?: string[]): Promise<string>;
-  startServer(
-    user: string,
-    serverName?: string,
-    userOptions?: Record<string, unknown>,
-  ): Promise<Response>;
-  stopServer(user: string, serverName?: string): Promise<void>;
-  serverPid(user: string, serverName?: string): Promise<number>;
-  serviceUrl(name: string): string;
-  /**
-   * A service's own base URL, without the proxy (where the chart's Kubernetes Service sends
-   * in-cluster callers), e.g. http://127.0.0.1:PORT/; the service's prefix comes after it.
-   */
-  serviceAddress(name: string): string;
-  /** The hub's own address (the jupyterhub chart's `hub` Service), e.g. http://127.0.0.1:PORT/ */
-  readonly hubUrl: string;
-  serviceToken(name: string): string;
-  hubLog(): string;
-  restart(): Promise<void>;
-  stop(): Promise<void>;
 }

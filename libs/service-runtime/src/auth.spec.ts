@@ -3,18 +3,20 @@ import { HubClient } from '@pchub/hub-client';
 import { callerOf, createHubAuth } from './auth';
 import { loadConfig, serviceEnv } from './config';
 import { createService, type Service } from './service';
-import { startFakeHub, type FakeHub } from './testing/fake-hub';
-import { createClient } from './testing/http';
+import { CALLERS, fetchJson, startHubStandIn } from '@pchub/test-support';
+import type { HubStandIn } from '@pchub/test-support';
 import { captureLogs, type CapturedLogs } from './testing/log-capture';
 
 const LOOKUP = 'custom:pc-id-users:read';
-const ADA = 'ada-token-1a2b3c';
-const SPAWNER = 'spawner-token-4d5e6f';
+// A caller with the scope, one without it, one with it only for one user, one unknown.
+const READER = CALLERS.webhook;
+const ADA = READER.token;
+const SPAWNER = CALLERS.hook.token;
 const NARROW = 'narrow-token-7a8b9c';
 const STRANGER = 'stranger-token-000111';
 
 interface Setup {
-  hub: FakeHub;
+  hub: HubStandIn;
   client: HubClient;
   service: Service;
   logs: CapturedLogs;
@@ -24,14 +26,8 @@ interface Setup {
 async function setUp(
   options: { cacheTtlSeconds?: number; deadlineMs?: number } = {},
 ): Promise<Setup> {
-  const hub = await startFakeHub();
-  hub.owners.set(ADA, { kind: 'user', name: 'ada', scopes: [LOOKUP, 'read:users:name!user=ada'] });
-  hub.owners.set(SPAWNER, {
-    kind: 'service',
-    name: 'spawner',
-    scopes: ['custom:spawn-environment:read'],
-  });
-  hub.owners.set(NARROW, { kind: 'user', name: 'nora', scopes: [`${LOOKUP}!user=nora`] });
+  const hub = await startHubStandIn();
+  hub.tokens.set(NARROW, { kind: 'user', name: 'nora', scopes: [`${LOOKUP}!user=nora`] });
   const client = new HubClient({ apiUrl: hub.apiUrl, token: 'own-token' });
   const logs = captureLogs('auth-test');
   const service = createService({
@@ -62,14 +58,11 @@ async function setUp(
 async function tearDown(setup: Setup) {
   await setup.service.close();
   await setup.client.close();
-  await setup.hub.stop();
+  await setup.hub.close();
 }
 
-const http = createClient();
-afterAll(() => http.close());
-
 function get(url: string, authorization?: string) {
-  return http.call(url, authorization === undefined ? {} : { headers: { authorization } });
+  return fetchJson(url, authorization === undefined ? {} : { headers: { authorization } });
 }
 
 describe('requireScope / requireCaller', () => {
@@ -87,7 +80,7 @@ describe('requireScope / requireCaller', () => {
   ])('lets a caller with the scope in (%s scheme)', async (_name, header) => {
     await expect(get(`${s.base}lookup`, header)).resolves.toMatchObject({
       status: 200,
-      body: { kind: 'user', name: 'ada', scopes: [LOOKUP, 'read:users:name!user=ada'] },
+      body: { kind: READER.kind, name: READER.name, scopes: READER.scopes },
     });
   });
 
@@ -98,7 +91,7 @@ describe('requireScope / requireCaller', () => {
     ['a scheme without token', 'token '],
     ['two tokens', `token ${ADA} ${ADA}`],
   ])('answers 401 unauthorized for %s, without asking the hub', async (_name, header) => {
-    const calls = s.hub.calls();
+    const calls = s.hub.requests.length;
     await expect(get(`${s.base}lookup`, header)).resolves.toMatchObject({
       status: 401,
       body: {
@@ -108,7 +101,7 @@ describe('requireScope / requireCaller', () => {
         },
       },
     });
-    expect(s.hub.calls()).toBe(calls);
+    expect(s.hub.requests.length).toBe(calls);
   });
 
   it('answers 401 unauthorized for a token the hub does not know', async () => {
@@ -132,7 +125,7 @@ describe('requireScope / requireCaller', () => {
   it('requireCaller lets any known token in', async () => {
     await expect(get(`${s.base}whoami`, `Bearer ${SPAWNER}`)).resolves.toMatchObject({
       status: 200,
-      body: { name: 'spawner' },
+      body: { name: CALLERS.hook.name },
     });
     await expect(get(`${s.base}whoami`, `Bearer ${STRANGER}`)).resolves.toMatchObject({
       status: 401,
@@ -150,7 +143,7 @@ describe('requireScope / requireCaller', () => {
     ).toMatchObject({
       path: '/services/lookup/lookup',
       status: 403,
-      caller: 'spawner',
+      caller: CALLERS.hook.name,
     });
     for (const token of [ADA, SPAWNER, NARROW, STRANGER])
       expect(s.logs.text()).not.toContain(token);
@@ -173,33 +166,33 @@ describe('token cache', () => {
     await get(`${s.base}lookup`, `token ${ADA}`);
     await get(`${s.base}lookup`, `Bearer ${ADA}`);
     await get(`${s.base}whoami`, `token ${ADA}`);
-    expect(s.hub.calls()).toBe(1);
+    expect(s.hub.requests.length).toBe(1);
     await get(`${s.base}lookup`, `token ${STRANGER}`);
     await get(`${s.base}lookup`, `token ${STRANGER}`);
-    expect(s.hub.calls()).toBe(2);
+    expect(s.hub.requests.length).toBe(2);
     await get(`${s.base}lookup`, `token ${SPAWNER}`);
-    expect(s.hub.calls()).toBe(3);
+    expect(s.hub.requests.length).toBe(3);
   });
 
   it('shares one hub call among concurrent requests with the same token', async () => {
     s = await setUp();
-    s.hub.delayMs = 100;
+    s.hub.fault = { kind: 'delay', ms: 100 };
     const answers = await Promise.all(
       Array.from({ length: 5 }, () => get(`${s.base}lookup`, `token ${ADA}`)),
     );
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
-    expect(s.hub.calls()).toBe(1);
+    expect(s.hub.requests.length).toBe(1);
   });
 
   it('asks again once the TTL is over, and then sees a revoked token', async () => {
     s = await setUp({ cacheTtlSeconds: 0.2 });
     await expect(get(`${s.base}lookup`, `token ${ADA}`)).resolves.toMatchObject({ status: 200 });
-    s.hub.owners.delete(ADA);
+    s.hub.tokens.delete(ADA);
     await expect(get(`${s.base}lookup`, `token ${ADA}`)).resolves.toMatchObject({ status: 200 });
-    expect(s.hub.calls()).toBe(1);
+    expect(s.hub.requests.length).toBe(1);
     await sleep(300);
     await expect(get(`${s.base}lookup`, `token ${ADA}`)).resolves.toMatchObject({ status: 401 });
-    expect(s.hub.calls()).toBe(2);
+    expect(s.hub.requests.length).toBe(2);
   });
 });
 
@@ -209,7 +202,8 @@ describe('hub faults', () => {
 
   it('answers 502 hub_unavailable when the hub is down, and does not cache it', async () => {
     s = await setUp();
-    await s.hub.stop();
+    const port = Number(new URL(s.hub.apiUrl).port);
+    await s.hub.close();
     await expect(get(`${s.base}lookup`, `token ${ADA}`)).resolves.toMatchObject({
       status: 502,
       body: { error: { code: 'hub_unavailable', message: 'the hub could not check the token' } },
@@ -221,25 +215,25 @@ describe('hub faults', () => {
         code: 'hub_unreachable',
       }),
     );
-    await s.hub.start();
+    s.hub = await startHubStandIn(port);
     await expect(get(`${s.base}lookup`, `token ${ADA}`)).resolves.toMatchObject({ status: 200 });
   });
 
   it('answers 502 when the hub answers 500', async () => {
     s = await setUp();
-    s.hub.failWith = 500;
+    s.hub.fault = { kind: 'status', status: 500 };
     await expect(get(`${s.base}lookup`, `token ${ADA}`)).resolves.toMatchObject({
       status: 502,
       body: { error: { code: 'hub_unavailable' } },
     });
-    s.hub.failWith = undefined;
+    s.hub.fault = { kind: 'none' };
     await expect(get(`${s.base}lookup`, `token ${ADA}`)).resolves.toMatchObject({ status: 200 });
-    expect(s.hub.calls()).toBe(2);
+    expect(s.hub.requests.length).toBe(2);
   });
 
   it('answers 502 when the hub is too slow', async () => {
     s = await setUp({ deadlineMs: 100 });
-    s.hub.delayMs = 400;
+    s.hub.fault = { kind: 'delay', ms: 400 };
     await expect(get(`${s.base}lookup`, `token ${ADA}`)).resolves.toMatchObject({ status: 502 });
     expect(s.logs.lines()).toContainEqual(expect.objectContaining({ code: 'hub_timeout' }));
     expect(s.logs.text()).not.toContain(ADA);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { env, hubEnv, loadConfig, parseConfig, serviceEnv, type ServiceEnv } from './config';
-import { bundleFixture, runChild, type Bundle } from './testing/child';
+import { bundleFixture, runChild } from './testing/child';
 
 const HUB = { JUPYTERHUB_API_URL: 'http://hub:8081/hub/api', JUPYTERHUB_API_TOKEN: 'tok-3e1f' };
 
@@ -134,7 +134,7 @@ describe('env helpers', () => {
 });
 
 describe('loadConfig in a process', () => {
-  let bundle: Bundle;
+  let bundle: Awaited<ReturnType<typeof bundleFixture>>;
   beforeAll(async () => {
     bundle = await bundleFixture('config-child');
   });
@@ -142,7 +142,7 @@ describe('loadConfig in a process', () => {
 
   it('returns the config when it is valid', async () => {
     const child = runChild(bundle.file, { ...HUB, JUPYTERHUB_SERVICE_PREFIX: 'services/m' });
-    expect(await child.exited).toEqual({ code: 0, signal: null });
+    expect(await child.exit).toEqual({ code: 0, signal: null });
     expect(JSON.parse(child.stdout())).toEqual({
       JUPYTERHUB_SERVICE_PREFIX: '/services/m/',
       HOST: '127.0.0.1',
@@ -155,7 +155,7 @@ describe('loadConfig in a process', () => {
 
   it('exits 2 with one line naming the variable, no stack trace', async () => {
     const child = runChild(bundle.file, { ...HUB, MONITOR_INTERVAL_SECONDS: '-5' });
-    expect(await child.exited).toEqual({ code: 2, signal: null });
+    expect(await child.exit).toEqual({ code: 2, signal: null });
     expect(child.stderr()).toBe(
       'config error: MONITOR_INTERVAL_SECONDS: must be a positive number\n',
     );
@@ -164,7 +164,7 @@ describe('loadConfig in a process', () => {
 
   it('exits 2 for a missing variable without echoing any value', async () => {
     const child = runChild(bundle.file, { JUPYTERHUB_API_TOKEN: HUB.JUPYTERHUB_API_TOKEN });
-    expect(await child.exited).toEqual({ code: 2, signal: null });
+    expect(await child.exit).toEqual({ code: 2, signal: null });
     expect(child.stderr()).toBe('config error: JUPYTERHUB_API_URL: is required\n');
   });
 });

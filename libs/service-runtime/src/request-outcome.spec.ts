@@ -8,6 +8,7 @@ import { createService, type Service } from './service';
 let service: Service;
 let base: string;
 const recorded: Array<{ outcome: string; seconds: number }> = [];
+let onRecord: (() => void) | undefined;
 
 beforeAll(async () => {
   service = createService({
@@ -17,13 +18,21 @@ beforeAll(async () => {
   });
   service.router.use(
     '/api',
-    trackRequests((outcome, seconds) => recorded.push({ outcome, seconds })),
+    trackRequests((outcome, seconds) => {
+      recorded.push({ outcome, seconds });
+      onRecord?.();
+    }),
   );
   service.router.get('/api/found', (_req, res) => {
     res.json({ ok: true });
   });
   service.router.get('/api/missing', () => {
     throw new ServiceError(404, 'user_not_found', 'no such user');
+  });
+  service.router.get('/api/late', async (req, _res) => {
+    // Answers once the caller has hung up, as a lookup past the hook's patience does.
+    await new Promise((resolve) => req.once('close', resolve));
+    throw new ServiceError(504, 'upstream_timeout', 'too late');
   });
   service.router.get('/api/bug', () => {
     throw new Error('a bug');
@@ -45,7 +54,7 @@ async function outcomeOf(path: string, init: RequestInit): Promise<string | unde
   const answer = await fetch(`${base}${path}`, init);
   await answer.text();
   expect(answer.headers.get('cache-control')).toBe('no-store');
-  // 'finish' fires as the last byte is handed to the socket: at the latest by now.
+  // The route has ended its answer before the caller reads it.
   await new Promise((resolve) => setImmediate(resolve));
   expect(recorded).toHaveLength(before + 1);
   return recorded.at(-1)?.outcome;
@@ -72,4 +81,14 @@ it('leaves other routes alone', async () => {
   await answer.text();
   expect(answer.headers.get('cache-control')).toBeNull();
   expect(recorded).toHaveLength(before);
+});
+
+it('counts an answer the caller gave up on', async () => {
+  const counted = new Promise<void>((resolve) => (onRecord = resolve));
+  const caller = new AbortController();
+  const call = fetch(`${base}api/late`, { signal: caller.signal });
+  setTimeout(() => caller.abort(), 100);
+  await expect(call).rejects.toThrow();
+  await counted;
+  expect(recorded.at(-1)?.outcome).toBe('upstream_timeout');
 });

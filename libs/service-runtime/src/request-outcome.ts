@@ -12,8 +12,8 @@ export function noteErrorCode(res: Response, code: string): void {
 }
 
 /**
- * Counts and times each answer of the routes it is mounted on, once sent, by outcome. Those
- * answers are per caller, so none may be stored: `Cache-Control: no-store`.
+ * Counts and times each answer of the routes it is mounted on, once the route has answered, by
+ * outcome. Those answers are per caller, so none may be stored: `Cache-Control: no-store`.
  */
 export function trackRequests(
   record: (outcome: RequestOutcome, seconds: number) => void,
@@ -21,7 +21,9 @@ export function trackRequests(
   return (_req, res, next) => {
     const started = performance.now();
     res.set('Cache-Control', 'no-store');
-    res.on('finish', () => record(outcomeOf(res), (performance.now() - started) / 1000));
+    // 'prefinish' fires when the route ends its answer, also after the caller has hung up
+    // ('finish' then never does): an answer the caller gave up on still counts.
+    res.once('prefinish', () => record(outcomeOf(res), (performance.now() - started) / 1000));
     next();
   };
 }

@@ -1,22 +1,25 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { failedToStart } from './run';
-import { bundleFixture, runChild, type Bundle, type RunningChild } from './testing/child';
-import { createClient } from './testing/http';
+import { fetchJson, waitFor } from '@pchub/test-support';
+import type { RunningProcess } from '@pchub/test-support';
+import { bundleFixture, runChild } from './testing/child';
 
 // runService owns signals and process.exit, so it runs in its own process, bundled like an app.
+// The first complete JSON log line for which `match` holds.
+const waitForLog = (child: RunningProcess, match: (line: Record<string, unknown>) => boolean) =>
+  waitFor(() => child.logLines().find(match));
+
 describe('runService', () => {
-  let bundle: Bundle;
-  let child: RunningChild | undefined;
-  const http = createClient();
+  let bundle: Awaited<ReturnType<typeof bundleFixture>>;
+  let child: RunningProcess | undefined;
 
   beforeAll(async () => {
     bundle = await bundleFixture('run-child');
   });
   afterEach(() => {
-    child?.process.kill('SIGKILL');
+    child?.kill('SIGKILL');
   });
   afterAll(async () => {
-    await http.close();
     bundle.dispose();
   });
 
@@ -27,14 +30,14 @@ describe('runService', () => {
       JUPYTERHUB_SERVICE_PREFIX: 'services/f',
       ...env,
     });
-    const listening = await child.waitForLog((line) => line.msg === 'listening');
+    const listening = await waitForLog(child!, (line) => line.msg === 'listening');
     return listening.url as string;
   }
 
   it('logs the URL it listens on and serves health there', async () => {
     const url = await startChild();
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/services\/f\/$/);
-    await expect(http.call(`${url}health`)).resolves.toMatchObject({
+    await expect(fetchJson(`${url}health`)).resolves.toMatchObject({
       status: 200,
       body: { status: 'ok' },
     });
@@ -42,11 +45,11 @@ describe('runService', () => {
 
   it('on SIGTERM lets the in-flight request finish, runs hooks and exits 0', async () => {
     const url = await startChild();
-    const slow = http.call(`${url}slow?ms=400`);
+    const slow = fetchJson(`${url}slow?ms=400`);
     await sleep(100);
-    child?.process.kill('SIGTERM');
+    child?.kill('SIGTERM');
     await expect(slow).resolves.toMatchObject({ status: 200, body: { done: true } });
-    expect(await child?.exited).toEqual({ code: 0, signal: null });
+    expect(await child?.exit).toEqual({ code: 0, signal: null });
     const messages = child
       ?.stdout()
       .trim()
@@ -59,8 +62,8 @@ describe('runService', () => {
   it('writes every line logged before the exit, the last one included', async () => {
     // stdout is written asynchronously: the exit must wait for the write in progress
     await startChild({ SHUTDOWN_LOG_LINES: '20000' });
-    child?.process.kill('SIGTERM');
-    expect(await child?.exited).toEqual({ code: 0, signal: null });
+    child?.kill('SIGTERM');
+    expect(await child?.exit).toEqual({ code: 0, signal: null });
     const lines = child?.stdout().trim().split('\n') ?? [];
     const messages = lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
     expect(messages.filter((msg) => msg === 'burst')).toHaveLength(20000);
@@ -69,19 +72,19 @@ describe('runService', () => {
 
   it('exits 0 on SIGINT too', async () => {
     await startChild();
-    child?.process.kill('SIGINT');
-    expect(await child?.exited).toEqual({ code: 0, signal: null });
+    child?.kill('SIGINT');
+    expect(await child?.exit).toEqual({ code: 0, signal: null });
   });
 
   it('exits 1 at once on a second signal, in-flight request or not', async () => {
     const url = await startChild();
-    const hung = http.call(`${url}slow?ms=60000`).catch((error: unknown) => error);
+    const hung = fetchJson(`${url}slow?ms=60000`).catch((error: Error) => error.message);
     await sleep(100);
-    child?.process.kill('SIGTERM');
-    await child?.waitForLog((line) => line.msg === 'shutting down');
-    child?.process.kill('SIGTERM');
-    expect(await child?.exited).toEqual({ code: 1, signal: null });
-    expect(await hung).toBeInstanceOf(Error);
+    child?.kill('SIGTERM');
+    await waitForLog(child!, (line) => line.msg === 'shutting down');
+    child?.kill('SIGTERM');
+    expect(await child?.exit).toEqual({ code: 1, signal: null });
+    expect(await hung).toBe('fetch failed');
     expect(child?.stdout()).toContain('"msg":"second signal: exiting now"');
   });
 
@@ -89,8 +92,8 @@ describe('runService', () => {
     const url = await startChild();
     const port = new URL(url).port;
     const second = runChild(bundle.file, { HOST: '127.0.0.1', PORT: port });
-    expect(await second.exited).toEqual({ code: 1, signal: null });
-    const line = await second.waitForLog((l) => l.msg === 'cannot listen');
+    expect(await second.exit).toEqual({ code: 1, signal: null });
+    const line = await waitForLog(second, (l) => l.msg === 'cannot listen');
     expect(line).toMatchObject({
       level: 'fatal',
       err: expect.objectContaining({ code: 'EADDRINUSE' }),

@@ -2,34 +2,16 @@ import {
   createTestCa,
   expectNoSecrets,
   freePort,
-  RecordedRequest,
-  startHttpsServer,
-  TestCa,
-  TestServer,
+  startIngestionStandIn,
 } from '@pchub/test-support';
+import type { IngestionStandIn, TestCa } from '@pchub/test-support';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { removeChildBundle, runChild } from './testing/run-child';
 
 jest.setTimeout(90_000);
-
-interface Envelope {
-  name: string;
-  iKey: string;
-  tags: Record<string, string>;
-  data: { baseType: string; baseData: Record<string, unknown> & { properties?: object } };
-}
-
-// Breeze bodies are a JSON array of envelopes, gzipped by the exporter's HTTP client.
-function envelopesOf(requests: RecordedRequest[]): Envelope[] {
-  return requests.flatMap((r) => {
-    const raw = r.headers['content-encoding'] === 'gzip' ? gunzipSync(r.body) : r.body;
-    return JSON.parse(raw.toString()) as Envelope[];
-  });
-}
 
 // Every file under `dir`, relative: what the child wrote there.
 function filesUnder(dir: string): string[] {
@@ -40,35 +22,32 @@ function filesUnder(dir: string): string[] {
 
 describe('Azure Monitor export through the real exporter (bundled child process)', () => {
   let ca: TestCa;
-  let ingestion: TestServer | undefined;
+  let ingestion: IngestionStandIn | undefined;
   let sandbox: string;
-  const ikey = randomUUID();
 
-  // An ingestion stand-in answering `status` with a Breeze-shaped body.
-  const startIngestion = (status: number) =>
-    startHttpsServer(ca, (_req, res) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({ itemsReceived: 1, itemsAccepted: status === 200 ? 1 : 0, errors: [] }),
-      );
-    });
+  // The ingestion stand-in, answering 200 or refusing every batch with `status`.
+  const startIngestion = async (status: number) => {
+    const standIn = await startIngestionStandIn(ca);
+    if (status !== 200) standIn.fault = { kind: 'status', status };
+    return standIn;
+  };
 
   // HOME and TMPDIR point into a fresh directory: the exporter's default storage location is
   // os.tmpdir(), so anything it writes outside an explicit storage dir shows up there.
-  const childEnv = (endpoint: string, extra: Record<string, string> = {}) => ({
+  const childEnv = (connectionString: string, extra: Record<string, string> = {}) => ({
     HOME: sandbox,
     TMPDIR: sandbox,
     NODE_EXTRA_CA_CERTS: ca.caCertPath,
-    APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=${ikey};IngestionEndpoint=${endpoint}`,
+    APPLICATIONINSIGHTS_CONNECTION_STRING: connectionString,
     ...extra,
   });
 
   beforeAll(async () => {
     ca = await createTestCa();
   });
-  afterAll(() => {
+  afterAll(async () => {
     ca.dispose();
-    removeChildBundle();
+    await removeChildBundle();
   });
   beforeEach(() => {
     sandbox = mkdtempSync(join(tmpdir(), 'pchub-telemetry-sandbox-'));
@@ -81,14 +60,15 @@ describe('Azure Monitor export through the real exporter (bundled child process)
 
   it('delivers custom metrics with dimensions and a MessageData trace with custom dimensions', async () => {
     ingestion = await startIngestion(200);
-    const child = await runChild(childEnv(ingestion.url));
+    const child = await runChild(childEnv(ingestion.connectionString));
 
     expect(child).toMatchObject({ code: 0, signal: null });
     expect(child.lines.map((l) => l['code'])).toEqual(['telemetry_started', 'child_done']);
     expect(new Set(ingestion.requests.map((r) => `${r.method} ${r.path}`))).toEqual(
       new Set(['POST /v2.1/track']),
     );
-    const envelopes = envelopesOf(ingestion.requests);
+    const envelopes = ingestion.envelopes();
+    const ikey = ingestion.instrumentationKey;
     expect(new Set(envelopes.map((e) => e.iKey))).toEqual(new Set([ikey]));
     expect(new Set(envelopes.map((e) => e.tags['ai.cloud.role']))).toEqual(
       new Set(['telemetry-child']),
@@ -137,15 +117,17 @@ describe('Azure Monitor export through the real exporter (bundled child process)
 
   it('sends to https even when the connection string says http:// (the exporter rewrites it)', async () => {
     ingestion = await startIngestion(200);
-    const child = await runChild(childEnv(ingestion.url.replace('https://', 'http://')));
+    const child = await runChild(
+      childEnv(ingestion.connectionString.replace('https://', 'http://')),
+    );
 
     expect(child).toMatchObject({ code: 0, signal: null });
-    expect(envelopesOf(ingestion.requests).length).toBeGreaterThan(0);
+    expect(ingestion.envelopes().length).toBeGreaterThan(0);
   });
 
   it('logs an ingestion answering 500 (no key in the log), shuts down and exits 0, writes nothing', async () => {
     ingestion = await startIngestion(500);
-    const child = await runChild(childEnv(ingestion.url));
+    const child = await runChild(childEnv(ingestion.connectionString));
 
     expect(child).toMatchObject({ code: 0, signal: null });
     expect(child.lines.map((l) => l['code'])).toContain('child_done');
@@ -158,13 +140,17 @@ describe('Azure Monitor export through the real exporter (bundled child process)
     );
     // One export of metrics and one of logs, each tried once and retried three times.
     expect(ingestion.requests).toHaveLength(8);
-    expectNoSecrets(child.output, [ikey]);
+    expectNoSecrets(child.output, [ingestion.instrumentationKey]);
     expect(filesUnder(sandbox)).toEqual([]);
   });
 
   it('survives an ingestion endpoint where nothing listens', async () => {
     const port = await freePort();
-    const child = await runChild(childEnv(`https://127.0.0.1:${port}/`));
+    const ikey = randomUUID();
+    const endpoint = `https://127.0.0.1:${port}/`;
+    const child = await runChild(
+      childEnv(`InstrumentationKey=${ikey};IngestionEndpoint=${endpoint}`),
+    );
 
     expect(child).toMatchObject({ code: 0, signal: null });
     expect(child.lines.map((l) => l['code'])).toContain('child_done');
@@ -178,7 +164,7 @@ describe('Azure Monitor export through the real exporter (bundled child process)
     const storage = mkdtempSync(join(tmpdir(), 'pchub-telemetry-storage-'));
     try {
       const child = await runChild(
-        childEnv(ingestion.url, { AZURE_MONITOR_STORAGE_DIRECTORY: storage }),
+        childEnv(ingestion.connectionString, { AZURE_MONITOR_STORAGE_DIRECTORY: storage }),
       );
       expect(child).toMatchObject({ code: 0, signal: null });
       expect(filesUnder(storage).some((f) => f.endsWith('.ai.json'))).toBe(true);

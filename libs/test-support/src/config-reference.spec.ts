@@ -41,90 +41,62 @@ Some prose first.
 | a     | b     |
 
 ## Routes
-
-| route | who |
-| ----- | --- |
 `;
 
-describe('markdownTable', () => {
-  it('reads the first table of the section, cells trimmed and escaped pipes kept', () => {
-    const table = markdownTable(readme, '## Configuration');
-    expect(table.header).toEqual(['variable', 'default', 'meaning']);
-    expect(table.rows).toHaveLength(4);
-    expect(table.rows[2]).toEqual(['`FLAG`', '`true`', 'a flag, `true` | `false`']);
-  });
+const rows = referenceRows(readme, '## Configuration');
 
-  it('reads a table of a subsection by its own heading', () => {
+describe('markdownTable and referenceRows', () => {
+  it('read the first table of a section, cells trimmed and escaped pipes kept', () => {
+    expect(rows.map((row) => row.variable)).toEqual(['TOKEN', 'PORT', 'FLAG', 'URL']);
+    expect(markdownTable(readme, '## Configuration').rows[2]).toEqual([
+      '`FLAG`',
+      '`true`',
+      'a flag, `true` | `false`',
+    ]);
     expect(markdownTable(readme, '### Details').rows).toEqual([['a', 'b']]);
   });
 
-  it('stops at the next heading of the same level', () => {
-    const text = '## A\n\ntext\n\n## B\n\n| x |\n| - |\n| 1 |\n';
-    expect(() => markdownTable(text, '## A')).toThrow('no table under "## A"');
-  });
-
-  it('names a missing heading', () => {
-    expect(() => markdownTable(readme, '## Configuration reference')).toThrow(
-      'no heading "## Configuration reference"',
-    );
-  });
-});
-
-describe('referenceRows', () => {
-  it('gives one row per variable', () => {
-    expect(referenceRows(readme, '## Configuration').map((row) => row.variable)).toEqual([
-      'TOKEN',
-      'PORT',
-      'FLAG',
-      'URL',
-    ]);
-  });
-
-  it('refuses a row merging several variables', () => {
-    const merged = readme.replace('| `URL`   |', '| `URL`, `HOST` |');
-    expect(() => referenceRows(merged, '## Configuration')).toThrow(
+  it.each([
+    [
+      'a section without a table',
+      '## A\n\ntext\n\n## B\n\n| x |\n| - |\n| 1 |\n',
+      '## A',
+      'no table under "## A"',
+    ],
+    ['a missing heading', readme, '## Config', 'no heading "## Config"'],
+    ['other columns', readme, '### Details', 'table under "### Details" has columns other | table'],
+    [
+      'a row merging variables',
+      readme.replace('| `URL`   |', '| `URL`, `HOST` |'),
+      '## Configuration',
       'row "`URL`, `HOST` | unset | an upstream" does not name exactly one `VARIABLE`',
-    );
-  });
-
-  it('refuses a table with other columns', () => {
-    expect(() => referenceRows(readme, '### Details')).toThrow(
-      'table under "### Details" has columns other | table',
-    );
+    ],
+  ])('refuse %s', (_what, text, heading, message) => {
+    expect(() => referenceRows(text, heading)).toThrow(message);
   });
 });
 
-describe('schemaDefaults', () => {
-  it('reads required, unset and defaults as the schema yields them', () => {
+describe('referenceProblems', () => {
+  it('reads required, unset and defaults as the schema yields them, and finds nothing to say', () => {
     expect(Object.fromEntries(schemaDefaults(shape))).toEqual({
       TOKEN: 'required',
       PORT: '`8000`',
       FLAG: '`true`',
       URL: 'unset',
     });
-  });
-});
-
-describe('referenceProblems', () => {
-  const rows = referenceRows(readme, '## Configuration');
-
-  it('finds nothing when the table and the shape agree', () => {
     expect(referenceProblems(rows, shape)).toEqual([]);
   });
 
-  it('names missing, extra and repeated variables', () => {
-    const { TOKEN, PORT, FLAG } = shape;
+  it('names missing, extra and repeated variables, and a default that differs', () => {
+    const { TOKEN, FLAG } = shape;
     const edited = [...rows.filter((row) => row.variable !== 'PORT'), rows[0]!];
-    const host = z.string().default('::');
-    expect(referenceProblems(edited, { TOKEN, PORT, FLAG, HOST: host })).toEqual([
+    const changed = { TOKEN, FLAG, PORT: z.coerce.number().default(9000), HOST: z.string() };
+    expect(referenceProblems(edited, changed)).toEqual([
       'not in the table: PORT, HOST',
       'not read by the app: URL',
       'listed more than once: TOKEN',
     ]);
-  });
-
-  it('names a default that differs from the schema', () => {
-    expect(referenceProblems(rows, { ...shape, PORT: z.coerce.number().default(9000) })).toEqual([
+    expect(referenceProblems(rows, { ...shape, PORT: changed.PORT })).toEqual([
       'PORT: the table says `8000`, the app `9000`',
     ]);
   });
@@ -132,14 +104,7 @@ describe('referenceProblems', () => {
 
 describe('readmeConfigurationProblems', () => {
   const withLibraryTable = (names: string[]) =>
-    `${readme}
-
-### Read by Node.js and libraries (not validated at start)
-
-| variable | read by |
-| -------- | ------- |
-${names.map((name) => `| \`${name}\` | Node.js |`).join('\n')}
-`;
+    `${readme}\n### Read by Node.js and libraries (not validated at start)\n\n| variable | read by |\n| -------- | ------- |\n${names.map((name) => `| \`${name}\` | Node.js |`).join('\n')}\n`;
 
   it('passes a README whose tables agree with the shape', () => {
     expect(readmeConfigurationProblems(withLibraryTable(['NODE_EXTRA_CA_CERTS']), shape)).toEqual(

@@ -78,18 +78,18 @@ export function referenceProblems(
 ): string[] {
   const expected = schemaDefaults(shape);
   const listed = rows.map((row) => row.variable);
-  const problems: string[] = [];
   const missing = [...expected.keys()].filter((key) => !listed.includes(key));
   const extra = listed.filter((variable) => !expected.has(variable));
   const twice = listed.filter((variable, index) => listed.indexOf(variable) !== index);
-  if (missing.length) problems.push(`not in the table: ${missing.join(', ')}`);
-  if (extra.length) problems.push(`not read by the app: ${extra.join(', ')}`);
-  if (twice.length) problems.push(`listed more than once: ${twice.join(', ')}`);
-  for (const row of rows) {
-    const want = expected.get(row.variable);
-    if (want !== undefined && row.default !== want) {
-      problems.push(`${row.variable}: the table says ${row.default || '(empty)'}, the app ${want}`);
-    }
+  const problems = [
+    ...(missing.length ? [`not in the table: ${missing.join(', ')}`] : []),
+    ...(extra.length ? [`not read by the app: ${extra.join(', ')}`] : []),
+    ...(twice.length ? [`listed more than once: ${twice.join(', ')}`] : []),
+  ];
+  for (const { variable, default: given } of rows) {
+    const want = expected.get(variable);
+    if (want !== undefined && given !== want)
+      problems.push(`${variable}: the table says ${given || '(empty)'}, the app ${want}`);
   }
   return problems;
 }
@@ -108,10 +108,6 @@ function cellsOf(line: string): string[] {
   return inner.split(/(?<!\\)\|/).map((cell) => cell.trim().replace(/\\\|/g, '|'));
 }
 
-export const CONFIGURATION_HEADING = '## Configuration';
-export const LIBRARY_VARIABLES_HEADING =
-  '### Read by Node.js and libraries (not validated at start)';
-
 /**
  * An app README's problems: its `## Configuration` table against the app's shape, and any
  * variable the shape validates listed again among the ones only Node.js and libraries read.
@@ -120,12 +116,12 @@ export function readmeConfigurationProblems(
   readme: string,
   shape: Record<string, z.ZodType>,
 ): string[] {
-  const libraryOnly = markdownTable(readme, LIBRARY_VARIABLES_HEADING)
+  const libraryOnly = markdownTable(
+    readme,
+    '### Read by Node.js and libraries (not validated at start)',
+  )
     .rows.map(([cell]) => (cell ?? '').replace(/`/g, ''))
     .filter((name) => name in shape)
     .map((name) => `${name} is validated at start but listed as read by libraries`);
-  return [
-    ...referenceProblems(referenceRows(readme, CONFIGURATION_HEADING), shape),
-    ...libraryOnly,
-  ];
+  return [...referenceProblems(referenceRows(readme, '## Configuration'), shape), ...libraryOnly];
 }

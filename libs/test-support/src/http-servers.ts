@@ -17,35 +17,48 @@ export interface TestServer {
   port: number;
   /** Every request received so far, in arrival order. */
   requests: RecordedRequest[];
+  /** TCP connections accepted so far (keep-alive reuse shows as fewer connections than requests). */
+  connections(): number;
   close(): Promise<void>;
 }
 
 export type TestHandler = (req: IncomingMessage, res: ServerResponse, body: Buffer) => unknown;
 
-/** Starts an HTTP server on 127.0.0.1 (random port) that records requests and delegates to `handler`. */
-export function startHttpServer(handler: TestHandler): Promise<TestServer> {
-  return listen(createHttp(), 'http', handler);
+/**
+ * Starts an HTTP server on 127.0.0.1 that records requests and delegates to `handler`; on a free
+ * port unless `port` names one (a server that comes back where a client knew it).
+ */
+export function startHttpServer(handler: TestHandler, port = 0): Promise<TestServer> {
+  return listen(createHttp(), 'http', handler, port);
 }
 
 /** Same as startHttpServer over TLS with the test CA's server certificate (localhost / 127.0.0.1). */
 export function startHttpsServer(ca: TestCa, handler: TestHandler): Promise<TestServer> {
-  return listen(createHttps({ key: ca.keyPem, cert: ca.certPem }), 'https', handler);
+  return listen(createHttps({ key: ca.keyPem, cert: ca.certPem }), 'https', handler, 0);
 }
 
-async function listen(server: Server, scheme: string, handler: TestHandler): Promise<TestServer> {
+async function listen(
+  server: Server,
+  scheme: string,
+  handler: TestHandler,
+  wanted: number,
+): Promise<TestServer> {
   const requests: RecordedRequest[] = [];
+  let connections = 0;
+  server.on('connection', () => (connections += 1));
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     void record(req, requests).then((body) => respond(handler, req, res, body));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    server.listen(wanted, '127.0.0.1', resolve);
   });
   const { port } = server.address() as AddressInfo;
   return {
     url: `${scheme}://127.0.0.1:${port}/`,
     port,
     requests,
+    connections: () => connections,
     close: () => closeServer(server),
   };
 }
@@ -84,4 +97,12 @@ function closeServer(server: Server): Promise<void> {
     server.close(() => resolve());
     server.closeAllConnections();
   });
+}
+
+/** A fetch whose answer is read whole: status, headers, and the body as JSON (when there is one). */
+export async function fetchJson(url: string, init: RequestInit = {}) {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  const body: unknown = text ? JSON.parse(text) : undefined;
+  return { status: res.status, headers: Object.fromEntries(res.headers), body };
 }

@@ -1,44 +1,39 @@
-export { createTestCa } from './test-ca';
-export type { TestCa, TestCaOptions } from './test-ca';
-export { startHttpServer, startHttpsServer } from './http-servers';
-export type { RecordedRequest, TestHandler, TestServer } from './http-servers';
-export { freePort } from './free-port';
-export { configErrorOutput, ExitedBeforeHealthy, startApp, startNodeScript } from './start-app';
-export type { AppName, AppProcess, ExitStatus, StartAppOptions } from './start-app';
-export { expectNoSecrets } from './no-secrets';
-export { initialMetricPoints } from './metric-points';
-export type { MetricPoint } from './metric-points';
-// Stand-ins of the Azure upstreams: Resource Manager (APIM listSecrets) and the token endpoints
-// DefaultAzureCredential uses (App Service managed identity; Entra ID for workload identity).
-export { applyFault, NO_FAULT, sendJson } from './azure/faults';
-export type { Fault } from './azure/faults';
-export { startArmStandIn } from './azure/arm-stand-in';
-export type { ApimKeys, ArmStandIn, ArmStandInOptions } from './azure/arm-stand-in';
-export { startManagedIdentityStandIn } from './azure/managed-identity-stand-in';
-export type { ManagedIdentityStandIn } from './azure/managed-identity-stand-in';
+// Tests only (type:test). One stand-in per upstream, all sharing one fault model:
+export { CALLER_TOKENS, CALLERS, population, startHubStandIn } from './hub-stand-in';
+export type { HubStandIn, TokenOwner } from './hub-stand-in';
+export { pcIdNameOf, startPcIdStandIn, startUserLookupStandIn } from './directory-stand-ins';
+export type { DirectoryStandIn, PcIdStandIn } from './directory-stand-ins';
+export { startPcIdOAuthStandIn } from './pc-id-oauth-stand-in';
+export type { PcIdOAuthClient, PcIdOAuthStandIn } from './pc-id-oauth-stand-in';
+export { APIM, startArmStandIn } from './azure/arm-stand-in';
+export type { ApimKeys, ArmStandIn } from './azure/arm-stand-in';
 export {
   ENTRA_AUTHORITY_HOST,
-  ENTRA_HOSTNAME,
   startEntraTokenStandIn,
-} from './azure/entra-token-stand-in';
-export type { EntraTokenStandIn, EntraTokenStandInOptions } from './azure/entra-token-stand-in';
-export { startConnectProxy } from './azure/connect-proxy';
-export type { ConnectProxy } from './azure/connect-proxy';
-export { trustTestCa } from './azure/trust-test-ca';
-export { startPcIdStandIn } from './pc-id-stand-in';
-export type { PcIdStandIn } from './pc-id-stand-in';
-export { startPcIdOAuthStandIn } from './pc-id-oauth-stand-in';
-export type {
-  PcIdOAuthClient,
-  PcIdOAuthStandIn,
-  PcIdOAuthStandInOptions,
-} from './pc-id-oauth-stand-in';
-export {
-  markdownTable,
-  referenceProblems,
-  readmeConfigurationProblems,
-  referenceRows,
-  schemaDefaults,
-} from './config-reference';
-export type { MarkdownTable, ReferenceRow } from './config-reference';
+  startManagedIdentityStandIn,
+} from './azure/identity-stand-ins';
+export type { EntraTokenStandIn, ManagedIdentityStandIn } from './azure/identity-stand-ins';
+export { startIngestionStandIn } from './ingestion-stand-in';
+export type { Envelope, IngestionStandIn } from './ingestion-stand-in';
+export { startSpawnUpstreams } from './spawn-upstreams';
+export type { IdentityKind, SpawnUpstreams } from './spawn-upstreams';
+export { NO_FAULT, sendJson } from './faults';
+export type { Fault } from './faults';
+// What they run on, and the processes under test:
+export { createTestCa, ENTRA_HOSTNAME, trustTestCa } from './test-ca';
+export type { TestCa } from './test-ca';
+export { fetchJson, startHttpServer } from './http-servers';
+export type { TestServer } from './http-servers';
+export { freePort } from './free-port';
+export { appBundle, configErrorOutput, startApp } from './start-app';
+export type { AppName, AppProcess } from './start-app';
+export { bundle, spawnProcess } from './processes';
+export type { ExitStatus, RunningProcess, SpawnOptions } from './processes';
+export { answers, FatalWaitError, sleep, tail, waitFor } from './wait';
+// Checks on what the tests see:
+export { expectNoSecrets } from './no-secrets';
+export { parseSamples, seriesOf } from './prometheus-text';
+export { initialMetricPoints } from './metric-points';
+export type { MetricPoint } from './metric-points';
+export { markdownTable, readmeConfigurationProblems, referenceRows } from './config-reference';
 export { workspaceRoot } from './workspace-root';

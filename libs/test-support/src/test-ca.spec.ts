@@ -1,10 +1,10 @@
 import { X509Certificate } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { createTestCa, TestCa } from './test-ca';
+import { createTestCa, ENTRA_HOSTNAME, TestCa } from './test-ca';
 import { startHttpsServer, TestServer } from './http-servers';
 
-// Makes one HTTPS GET with the given trust roots; resolves with the status or the TLS error code.
+// One HTTPS GET with the given trust roots; resolves with the status or the TLS error code.
 function get(url: string, ca?: string): Promise<number | string> {
   return new Promise((resolve) => {
     const req = request(url, { ca }, (res) => {
@@ -29,25 +29,18 @@ describe('createTestCa', () => {
     ca.dispose();
   });
 
-  it('issues a server certificate for localhost and 127.0.0.1 signed by the CA', () => {
-    const caCert = new X509Certificate(ca.caPem);
+  it('issues a server certificate for its names, signed by the CA', () => {
     const cert = new X509Certificate(ca.certPem);
-    expect(caCert.ca).toBe(true);
     expect(cert.ca).toBe(false);
-    expect(cert.subjectAltName).toContain('DNS:localhost');
-    expect(cert.subjectAltName).toContain('IP Address:127.0.0.1');
-    expect(cert.checkIssued(caCert)).toBe(true);
-    expect(cert.verify(caCert.publicKey)).toBe(true);
-    expect(cert.checkPrivateKey(require('node:crypto').createPrivateKey(ca.keyPem))).toBe(true);
+    expect(cert.checkIssued(new X509Certificate(ca.caPem))).toBe(true);
+    for (const name of ['localhost', ENTRA_HOSTNAME]) expect(cert.checkHost(name)).toBe(name);
+    expect(cert.checkIP('127.0.0.1')).toBe('127.0.0.1');
+    expect(cert.checkHost('management.azure.com')).toBeUndefined();
   });
 
-  it('is trusted by a TLS client given the CA, under both names', async () => {
-    const port = server.port;
-    await expect(get(`https://127.0.0.1:${port}/`, ca.caPem)).resolves.toBe(200);
-    await expect(get(`https://localhost:${port}/`, ca.caPem)).resolves.toBe(200);
-  });
-
-  it('is refused by a client that does not trust the CA', async () => {
+  it('is trusted by a TLS client given the CA, and only then', async () => {
+    await expect(get(`https://127.0.0.1:${server.port}/`, ca.caPem)).resolves.toBe(200);
+    await expect(get(`https://localhost:${server.port}/`, ca.caPem)).resolves.toBe(200);
     await expect(get(`https://127.0.0.1:${server.port}/`)).resolves.toBe(
       'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
     );
@@ -55,27 +48,8 @@ describe('createTestCa', () => {
 
   it('writes the CA file for NODE_EXTRA_CA_CERTS and removes it on dispose', async () => {
     const other = await createTestCa();
-    expect(existsSync(other.caCertPath)).toBe(true);
-    expect(other.caPem).not.toBe(ca.caPem);
+    expect(readFileSync(other.caCertPath, 'utf8')).toBe(other.caPem);
     other.dispose();
     expect(existsSync(other.caCertPath)).toBe(false);
-  });
-
-  it('adds the requested DNS names to the server certificate', async () => {
-    const named = await createTestCa({ hostnames: ['login.microsoftonline.com'] });
-    try {
-      const cert = new X509Certificate(named.certPem);
-      expect(cert.checkHost('login.microsoftonline.com')).toBe('login.microsoftonline.com');
-      expect(cert.checkHost('localhost')).toBe('localhost');
-      expect(cert.checkHost('management.azure.com')).toBeUndefined();
-    } finally {
-      named.dispose();
-    }
-  });
-
-  it('refuses a host name that is not a DNS name', async () => {
-    await expect(createTestCa({ hostnames: ['evil.test,IP:10.0.0.1'] })).rejects.toThrow(
-      new TypeError('createTestCa: hostnames must be DNS names, got "evil.test,IP:10.0.0.1"'),
-    );
   });
 });

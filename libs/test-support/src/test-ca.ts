@@ -1,129 +1,81 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { getCACertificates, setDefaultCACertificates } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { generate } from 'selfsigned';
 
-const run = promisify(execFile);
-
-export interface TestCaOptions {
-  /**
-   * More DNS names for the server certificate, for a stand-in reached under a real service's
-   * name (through a CONNECT proxy), e.g. login.microsoftonline.com.
-   */
-  hostnames?: string[];
-}
+/** Reached through a CONNECT proxy under its real name, so the server certificate names it. */
+export const ENTRA_HOSTNAME = 'login.microsoftonline.com';
 
 export interface TestCa {
   /** PEM file of the CA: point NODE_EXTRA_CA_CERTS (or a client's `ca`) at it. */
   caCertPath: string;
-  /** Server certificate (SAN DNS:localhost, IP:127.0.0.1 and any `hostnames`) signed by the CA. */
+  caPem: string;
+  /** Server certificate for localhost, 127.0.0.1 and ENTRA_HOSTNAME, signed by the CA. */
   certPem: string;
   keyPem: string;
-  caPem: string;
-  /** Removes the temp dir holding the keys. */
+  /** Removes the temp dir holding the CA file. */
   dispose(): void;
 }
 
-// Extensions of the server certificate: strict verifiers (Python 3.13+, newer
-// OpenSSL) want the key identifiers and a serverAuth usage, not only the SAN.
-function serverExtensions(hostnames: string[]): string {
-  const names = ['DNS:localhost', 'IP:127.0.0.1', ...hostnames.map((name) => `DNS:${name}`)];
-  return [
-    'basicConstraints=critical,CA:FALSE',
-    'keyUsage=critical,digitalSignature,keyEncipherment',
-    'extendedKeyUsage=serverAuth',
-    `subjectAltName=${names.join(',')}`,
-    'subjectKeyIdentifier=hash',
-    'authorityKeyIdentifier=keyid,issuer',
-  ].join('\n');
-}
+// P-256 keys: generated in milliseconds, unlike RSA; two days is longer than any test run.
+const certOptions = () => ({
+  keyType: 'ec' as const,
+  algorithm: 'sha256',
+  notAfterDate: new Date(Date.now() + 2 * 86_400_000),
+});
 
-// A name that is not a plain DNS name would silently corrupt the openssl extension file.
-const DNS_NAME =
-  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i;
-
-// P-256 keys: generated in milliseconds, unlike RSA, and every TLS stack here accepts them.
-const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-
-/** Creates a throwaway CA and a server certificate for loopback with the openssl CLI. */
-export async function createTestCa(options: TestCaOptions = {}): Promise<TestCa> {
-  const hostnames = options.hostnames ?? [];
-  for (const name of hostnames) {
-    if (typeof name !== 'string' || !DNS_NAME.test(name)) {
-      throw new TypeError(`createTestCa: hostnames must be DNS names, got ${JSON.stringify(name)}`);
-    }
-  }
+/**
+ * Creates a throwaway CA and a server certificate for loopback; `hostnames` adds the names of
+ * other real services reached through a CONNECT proxy (e.g. pc-id's host).
+ */
+export async function createTestCa(options: { hostnames?: string[] } = {}): Promise<TestCa> {
+  // A name of its own: without key identifiers, TLS finds a certificate's CA by name alone, and
+  // a process may trust several test CAs (trustTestCa).
+  const ca = await generate([{ name: 'commonName', value: `pchub test CA ${randomUUID()}` }], {
+    ...certOptions(),
+    extensions: [
+      { name: 'basicConstraints', cA: true, critical: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    ],
+  });
+  const server = await generate([{ name: 'commonName', value: 'localhost' }], {
+    ...certOptions(),
+    ca: { key: ca.private, cert: ca.cert },
+    extensions: [
+      { name: 'basicConstraints', cA: false, critical: true },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+          ...[ENTRA_HOSTNAME, ...(options.hostnames ?? [])].map((value) => ({
+            type: 2 as const,
+            value,
+          })),
+        ],
+      },
+    ],
+  });
   const dir = mkdtempSync(join(tmpdir(), 'pchub-test-ca-'));
-  const file = (name: string) => join(dir, name);
-  try {
-    await openssl([
-      'req',
-      '-x509',
-      ...EC_KEY,
-      '-keyout',
-      file('ca.key'),
-      '-out',
-      file('ca.crt'),
-      '-days',
-      '2',
-      '-subj',
-      '/CN=pchub test CA',
-      '-addext',
-      'basicConstraints=critical,CA:TRUE',
-      '-addext',
-      'keyUsage=critical,keyCertSign,cRLSign',
-      '-addext',
-      'subjectKeyIdentifier=hash',
-    ]);
-    await openssl([
-      'req',
-      '-new',
-      ...EC_KEY,
-      '-keyout',
-      file('server.key'),
-      '-out',
-      file('server.csr'),
-      '-subj',
-      '/CN=localhost',
-    ]);
-    writeFileSync(file('server.ext'), serverExtensions(hostnames));
-    await openssl([
-      'x509',
-      '-req',
-      '-in',
-      file('server.csr'),
-      '-CA',
-      file('ca.crt'),
-      '-CAkey',
-      file('ca.key'),
-      '-CAcreateserial',
-      '-out',
-      file('server.crt'),
-      '-days',
-      '2',
-      '-extfile',
-      file('server.ext'),
-    ]);
-  } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
-    throw error;
-  }
+  const caCertPath = join(dir, 'ca.crt');
+  writeFileSync(caCertPath, ca.cert);
   return {
-    caCertPath: file('ca.crt'),
-    caPem: readFileSync(file('ca.crt'), 'utf8'),
-    certPem: readFileSync(file('server.crt'), 'utf8'),
-    keyPem: readFileSync(file('server.key'), 'utf8'),
+    caCertPath,
+    caPem: ca.cert,
+    certPem: server.cert,
+    keyPem: server.private,
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
 
-// Runs openssl and turns a failure into an error carrying its stderr, the only useful clue.
-async function openssl(args: string[]): Promise<void> {
-  try {
-    await run('openssl', args);
-  } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr ?? '';
-    throw new Error(`openssl ${args[0]} failed: ${stderr.trim() || String(error)}`);
-  }
+/**
+ * Makes this process trust the test CA, as NODE_EXTRA_CA_CERTS does for a child process
+ * (that variable is read only at start-up, too late for in-process tests).
+ */
+export function trustTestCa(ca: TestCa): void {
+  setDefaultCACertificates([...getCACertificates('default'), ca.caPem]);
 }

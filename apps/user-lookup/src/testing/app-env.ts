@@ -1,18 +1,18 @@
-import { request } from 'node:http';
-import type { FakeHub } from './fake-hub';
-import type { FakePcId } from './fake-pc-id';
-import { HUB_TOKEN, PC_ID_TOKEN } from './tokens';
+import { Client } from 'undici';
+import type { HubStandIn, PcIdStandIn } from '@pchub/test-support';
 
 export const PREFIX = '/services/user-lookup/';
+/** user-lookup's own hub token (a secret it must never show). */
+export const OWN_TOKEN = 'user-lookup-own-token-81f2c9';
 
-/** The environment an operator would give user-lookup, pointed at the fakes. */
-export function appEnv(hub: FakeHub, pcId: FakePcId, extra: Record<string, string> = {}) {
+/** The environment an operator would give user-lookup, pointed at the stand-ins. */
+export function appEnv(hub: HubStandIn, pcId: PcIdStandIn, extra: Record<string, string> = {}) {
   return {
     JUPYTERHUB_API_URL: hub.apiUrl,
-    JUPYTERHUB_API_TOKEN: HUB_TOKEN,
+    JUPYTERHUB_API_TOKEN: OWN_TOKEN,
     JUPYTERHUB_SERVICE_PREFIX: PREFIX,
-    PC_ID_TOKEN,
-    PC_ID_URL: pcId.baseUrl,
+    PC_ID_TOKEN: pcId.token,
+    PC_ID_URL: pcId.url,
     ...extra,
   };
 }
@@ -25,41 +25,27 @@ export interface Answer {
 }
 
 /**
- * GET `path` (appended to `base` byte for byte) with an optional token. node:http rather than
- * fetch, because fetch's URL parser would resolve `%2E%2E` and friends before they are sent.
+ * GET `path` (appended to `base` byte for byte) with an optional token: a raw request path,
+ * because a URL parser would resolve `%2E%2E` and friends before they are sent.
  */
-export function call(
+export async function call(
   base: string,
   path: string,
   token?: string,
   scheme = 'token',
 ): Promise<Answer> {
   const url = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        path: url.pathname + path,
-        headers: token ? { authorization: `${scheme} ${token}` } : {},
-        agent: false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            text,
-            json: () => JSON.parse(text),
-          });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
+  const client = new Client(url.origin);
+  try {
+    const authorization = token ? { authorization: `${scheme} ${token}` } : undefined;
+    const res = await client.request({
+      method: 'GET',
+      path: url.pathname + path,
+      headers: authorization,
+    });
+    const text = await res.body.text();
+    return { status: res.statusCode, headers: res.headers, text, json: () => JSON.parse(text) };
+  } finally {
+    await client.close();
+  }
 }

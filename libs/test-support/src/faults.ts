@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sleep } from './wait';
 
 /**
  * What a stand-in does instead of (or before) answering normally. Every upstream stand-in
@@ -14,23 +15,27 @@ export type Fault =
   | { kind: 'status'; status: number; headers?: Record<string, string> }
   /** Answer 200 with a body that is not valid JSON. */
   | { kind: 'malformed' }
+  /** Answer 200 with exactly this body (valid JSON of the wrong shape, HTML...). */
+  | { kind: 'body'; body: string }
   /** Destroy the connection without answering. */
   | { kind: 'reset' };
 
-export const NO_FAULT: Fault = { kind: 'none' };
+/** A stand-in's fault: one for every request, or chosen per request (by path, by name...). */
+export type FaultRule = Fault | ((req: IncomingMessage) => Fault);
 
-const HANG_POLL_MS = 20;
+export const NO_FAULT: Fault = { kind: 'none' };
 
 /**
  * Applies the stand-in's current fault to one request. Resolves true when the fault answered
  * (or dropped) the request, false when the stand-in should go on and answer normally.
  */
 export async function applyFault(
-  current: () => Fault,
+  current: () => FaultRule,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<boolean> {
-  const fault = current();
+  const rule = current();
+  const fault = typeof rule === 'function' ? rule(req) : rule;
   switch (fault.kind) {
     case 'none':
       return false;
@@ -40,19 +45,15 @@ export async function applyFault(
     case 'hang':
       // Released when the test changes the fault, so an abandoned client request ends
       // normally instead of retrying against a closed server after the test.
-      while (current().kind === 'hang' && !req.socket.destroyed) await sleep(HANG_POLL_MS);
+      while (current() === rule && !req.socket.destroyed) await sleep(20);
       return req.socket.destroyed || applyFault(current, req, res);
     case 'status':
-      sendJson(
-        res,
-        fault.status,
-        { error: { code: 'InjectedFault', message: 'injected fault' } },
-        fault.headers,
-      );
+      sendJson(res, fault.status, { error: { code: 'InjectedFault' } }, fault.headers);
       return true;
     case 'malformed':
+    case 'body':
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"truncated": ');
+      res.end(fault.kind === 'body' ? fault.body : '{"truncated": ');
       return true;
     case 'reset':
       req.socket.destroy();
@@ -69,8 +70,4 @@ export function sendJson(
 ): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
   res.end(JSON.stringify(body));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

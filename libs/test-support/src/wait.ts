@@ -1,25 +1,28 @@
-// Polling with a deadline: the hub and its children report readiness only by answering.
+// Polling with a deadline: processes and stand-ins report readiness only by answering.
 
 export interface WaitOptions {
-  timeoutMs: number;
+  /** Default 15 s. */
+  timeoutMs?: number;
+  /** Default 50 ms. */
   intervalMs?: number;
   /** Named in the timeout error. */
-  what: string;
+  what?: string;
   /** Extra text for the timeout error (e.g. the tail of a log). */
   details?: () => string;
 }
 
-/** Calls check until it returns something other than undefined; errors count as "not yet". */
+/** Calls check until it returns something other than undefined or false; errors count as "not yet". */
 export async function waitFor<T>(
-  check: () => Promise<T | undefined> | T | undefined,
-  options: WaitOptions,
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  options: WaitOptions = {},
 ): Promise<T> {
-  const deadline = Date.now() + options.timeoutMs;
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
     try {
       const value = await check();
-      if (value !== undefined) return value;
+      if (value !== undefined && value !== false) return value;
     } catch (error) {
       if (error instanceof FatalWaitError) throw error;
       lastError = error;
@@ -28,10 +31,10 @@ export async function waitFor<T>(
       const cause = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
       const details = options.details ? `\n${options.details()}` : '';
       throw new Error(
-        `timed out after ${options.timeoutMs} ms waiting for ${options.what}${cause}${details}`,
+        `timed out after ${timeoutMs} ms waiting for ${options.what ?? 'the condition'}${cause}${details}`,
       );
     }
-    await sleep(options.intervalMs ?? 200);
+    await sleep(options.intervalMs ?? 50);
   }
 }
 
