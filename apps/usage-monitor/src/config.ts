@@ -51,4 +51,6 @@ export const configShape = {
   MONITOR_METRICS_AUTH: env.flag(true),
   /** distinct profile labels kept before the rest count as `other` */
   MONITOR_MAX_PROFILES: profileBudget,
+  /** also send the original monitor's Application Insights names */
+  MONITOR_ORIGINAL_NAMES: env.flag(false),
 };

@@ -3,6 +3,7 @@ import express, { type RequestHandler } from 'express';
 import { configShape } from './config';
 import { EventFeed } from './event-feed';
 import { createUsageMetrics } from './metrics';
+import { ORIGINAL_METRIC_NAMES, sendOriginalNames } from './original-names';
 import { Poller } from './poller';
 import { createReporter } from './reporter';
 import { parseDelivery, SERVER_EVENTS_BODY_LIMIT, serverEvents } from './server-events';
@@ -32,12 +33,24 @@ startHubService({
       serverSeconds: () => (poller.latest ? tracker.serverSeconds() : null),
       eventsLive: () => feed.isLive,
     });
+    const original = config.MONITOR_ORIGINAL_NAMES
+      ? telemetry.azureMonitorOnly(ORIGINAL_METRIC_NAMES)
+      : null;
+    if (config.MONITOR_ORIGINAL_NAMES && !original) {
+      logger.warn(
+        { code: 'original_names_unsent' },
+        'MONITOR_ORIGINAL_NAMES is on but APPLICATIONINSIGHTS_CONNECTION_STRING is unset: they go nowhere',
+      );
+    }
+    const originalNames =
+      original && sendOriginalNames(original, { environment, labels, counts: () => poller.latest });
     const reporter = createReporter({
       environment,
       metrics,
       labels,
       logger,
       emitLog: telemetry.emitLog,
+      onSessionEnded: (session) => originalNames?.sessionEnded(session),
       intervalSeconds: config.MONITOR_INTERVAL_SECONDS,
       reconcileIntervalSeconds: config.MONITOR_RECONCILE_INTERVAL_SECONDS,
     });
@@ -101,6 +114,7 @@ startHubService({
         interval_seconds: config.MONITOR_INTERVAL_SECONDS,
         reconcile_interval_seconds: config.MONITOR_RECONCILE_INTERVAL_SECONDS,
         metrics_auth: config.MONITOR_METRICS_AUTH,
+        original_names: Boolean(original),
       },
       'usage monitor configured',
     );

@@ -13,6 +13,8 @@ export interface ReporterOptions {
   labels: ProfileLabels;
   logger: Logger;
   emitLog: Telemetry['emitLog'];
+  /** each ended session, after its own records (the original monitor's names) */
+  onSessionEnded?(session: EndedSession): void;
   /** MONITOR_INTERVAL_SECONDS and MONITOR_RECONCILE_INTERVAL_SECONDS, for the log lines */
   intervalSeconds: number;
   reconcileIntervalSeconds: number;
@@ -57,6 +59,7 @@ export function createReporter(options: ReporterOptions): Reporter {
       const fields = sessionEndedFields(session, environment);
       emitLog({ body: 'session_ended', attributes: fields });
       logger.info({ event: 'session_ended', ...fields }, 'session_ended');
+      options.onSessionEnded?.(session);
     }
     if (labels.hasOverflowed && !overflowReported) {
       overflowReported = true;

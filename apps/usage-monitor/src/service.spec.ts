@@ -267,7 +267,9 @@ describe("usage-monitor's server events route", () => {
       const response = await post(stop);
       expect(await response.json()).toEqual({ accepted });
     }
-    expect(sessionEndedLines()).toEqual([
+    // the log line reaches the test's pipe a moment after the answer
+    const ended = await waitFor(() => sessionEndedLines().length > 0 && sessionEndedLines());
+    expect(ended).toEqual([
       expect.objectContaining({
         user: 'eve@example.org',
         profile: 'gpu-pytorch',
