@@ -173,21 +173,27 @@ describe('server_events.py against the monitor route', () => {
     ]);
   });
 
-  it('sends the same batch again after a failure, and says so once, then that it works again', async () => {
+  it('sends the same batch again after a failure, says so once, and when it works again', async () => {
     answers = [
       { status: 503, body: '{"error":{"code":"hub_unavailable","message":"x"}}' },
       { status: 503, body: '{}' },
       { status: 200, body: '{"accepted": 2}' },
+      // a heartbeat fails once, later
+      { status: 502, body: '{}' },
+      { status: 200, body: '{"accepted": 0}' },
     ];
-    const outcome = await runFile(env(), { events: 2, seconds: 4 });
+    const outcome = await runFile(env(), { events: 2, seconds: 5, heartbeat: 0.5 });
     const posted = deliveries(monitor.requests).filter((d) => d.hub === outcome.hub);
-    expect(posted.map((d) => d.events.map((e) => e.seq))).toEqual([
+    expect(posted.slice(0, 3).map((d) => d.events.map((e) => e.seq))).toEqual([
       [1, 2],
       [1, 2],
       [1, 2],
     ]);
+    expect(posted.slice(3).every((d) => d.events.length === 0)).toBe(true);
     expect(outcome.logs.map(([level, text]) => [level, text.split(':')[0]])).toEqual([
       ['WARNING', 'server events cannot reach usage-monitor (HTTP 503 (hub_unavailable))'],
+      ['INFO', 'server events reach usage-monitor at http'],
+      ['WARNING', 'server events cannot reach usage-monitor (HTTP 502)'],
       ['INFO', 'server events reach usage-monitor again'],
     ]);
     expectNoSecrets(JSON.stringify(outcome.logs), [TOKEN]);

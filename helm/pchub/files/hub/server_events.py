@@ -272,10 +272,10 @@ class Sender(threading.Thread):
             return self._failed(reason)
         except Exception as error:
             return self._failed(_failure_name(error))
-        if self._failing is not None:
-            _log.info("server events reach usage-monitor again")
-        elif not self._reached:
+        if not self._reached:
             _log.info("server events reach usage-monitor at %s", self._settings.url)
+        elif self._failing is not None:
+            _log.info("server events reach usage-monitor again")
         self._reached = True
         self._failing = None
         return "sent"
