@@ -15,7 +15,6 @@ import {
   type UserQuery,
 } from './options';
 import { HubTransport } from './transport';
-import { readUser, readUserPage } from './user-reader';
 
 // JupyterHub 2.0+ answers list endpoints with {items, _pagination} only when asked this way.
 const PAGINATION_ACCEPT = 'application/jupyterhub-pagination+json';
@@ -59,7 +58,7 @@ export class HubClient {
         accept: PAGINATION_ACCEPT,
       };
       const body = await this.#transport.getJson(request, pageSignal());
-      const page = readUserPage(body) ?? parseBody(userPageSchema, body, '/users');
+      const page = parseBody(userPageSchema, body, '/users');
       for (const user of page.items) {
         if (seen.has(user.name)) continue;
         seen.add(user.name);
@@ -83,7 +82,7 @@ export class HubClient {
       if (error instanceof HubError && error.status === 404) return null;
       throw error;
     }
-    return readUser(body) ?? parseBody(userSchema, body, path);
+    return parseBody(userSchema, body, path);
   }
 
   /** Closes the connection pool; pending calls finish first. */
