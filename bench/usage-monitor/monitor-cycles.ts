@@ -22,9 +22,11 @@ export function monitorCycler(apiUrl: string, token: string): () => Promise<Moni
   const poller: Poller = new Poller({
     source: hub,
     intervalMs: 3_600_000,
+    reconcileIntervalMs: 3_600_000,
     pageTimeoutMs: 60_000,
     labels: new ProfileLabels(100),
     tracker: new SessionTracker(),
+    feed: { isLive: false },
     listener: {
       cycleSucceeded: ({ counts, seconds }) => {
         poller.stop();

@@ -48,6 +48,7 @@ describe('roles', () => {
       'usage-monitor': { scopes: ['list:users', 'read:servers'], services: ['usage-monitor'] },
       'spawn-webhook': { scopes: ['custom:pc-id-users:read'], services: ['spawn-webhook'] },
       'spawn-hook': { scopes: ['custom:spawn-environment:read'], services: ['spawn-hook'] },
+      'server-events': { scopes: ['custom:server-events:write'], services: ['server-events'] },
       'metrics-scraper': { scopes: ['read:metrics'], services: ['metrics-scraper'] },
     });
   });
@@ -73,12 +74,15 @@ describe('services', () => {
     });
   });
 
-  it("hand the hook the spawn-hook service's token, as the chart's Secret does", () => {
+  it("hand the hook and server_events.py their services' tokens, as the chart's Secret does", () => {
     const hub = options();
     const hook = (hub.services ?? []).find((s) => s.name === 'spawn-hook');
     expect(hook?.apiToken).toBe('t-spawn-hook');
+    const events = (hub.services ?? []).find((s) => s.name === 'server-events');
+    expect(events?.apiToken).toBe('t-server-events');
     expect(hub.hubEnvironment).toEqual({
       SPAWN_WEBHOOK_TOKEN: 't-spawn-hook',
+      SERVER_EVENTS_TOKEN: 't-server-events',
       SPAWN_WEBHOOK_TIMEOUT_SECONDS: chartHub.extraEnv.SPAWN_WEBHOOK_TIMEOUT_SECONDS,
       SPAWN_WEBHOOK_FAIL_CLOSED: chartHub.extraEnv.SPAWN_WEBHOOK_FAIL_CLOSED,
       SPAWN_ENV_VAR_NAME: chartHub.extraEnv.SPAWN_ENV_VAR_NAME,

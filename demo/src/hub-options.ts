@@ -1,6 +1,6 @@
 // The demo's hub as the harness starts it: the chart's services, roles and hook environment,
 // with our three apps as managed services and the spawn chain's upstreams as stand-ins.
-import { chartStyleHookConfig } from '@pchub/hub-harness';
+import { chartStyleHookConfig, serverEventsConfig } from '@pchub/hub-harness';
 import type { HubOptions, ServiceSpec } from '@pchub/hub-harness';
 import type { AppName } from '@pchub/test-support';
 import type { ChartHub } from './chart';
@@ -12,8 +12,9 @@ export const DEMO_ENVIRONMENT = 'demo';
 export const MONITOR_INTERVAL_SECONDS = 5;
 const APPS: readonly AppName[] = ['usage-monitor', 'spawn-webhook', 'user-lookup'];
 
-// The in-cluster URL of the webhook; chartStyleHookConfig points the hook at the local one.
-const CLUSTER_ONLY_ENV = ['SPAWN_WEBHOOK_URL'];
+// In-cluster URLs of the webhook and the monitor; chartStyleHookConfig and serverEventsConfig
+// point the hook and server_events.py at the local ones.
+const CLUSTER_ONLY_ENV = ['SPAWN_WEBHOOK_URL', 'SERVER_EVENTS_URL'];
 
 export interface DemoHubInput {
   chart: ChartHub;
@@ -39,7 +40,7 @@ export function demoHubOptions(input: DemoHubInput): HubOptions {
     services: demoServices(input),
     roles: input.chart.roles.map((role) => ({ ...role, scopes: [...role.scopes] })),
     hubEnvironment: hubEnvironment(input),
-    extraConfig: `${chartStyleHookConfig()}\n${demoHubConfig(input)}`,
+    extraConfig: `${chartStyleHookConfig()}\n${serverEventsConfig()}\n${demoHubConfig(input)}`,
   };
 }
 

@@ -14,6 +14,7 @@ import {
   prometheusName,
   requiredScopes,
   routesOf,
+  SERVER_EVENTS,
 } from './sources';
 
 const CONTRACTS = 'docs/contracts.md';
@@ -145,11 +146,12 @@ describe('the contracts page', () => {
     );
   });
 
-  it("names every setting the hook reads in the hook's section", () => {
-    const named = new Set(
-      [...section("## The hub's pre_spawn_hook").matchAll(VARIABLE_SPAN)].map(([, name]) => name),
-    );
-    const read = [...hookSettings(readRepoFile(HOOK)).keys()];
+  it.each([
+    [HOOK, "## The hub's pre_spawn_hook"],
+    [SERVER_EVENTS, '### Server events'],
+  ])('names every setting %s reads in its section', (file, heading) => {
+    const named = new Set([...section(heading).matchAll(VARIABLE_SPAN)].map(([, name]) => name));
+    const read = [...hookSettings(readRepoFile(file)).keys()];
     expect(read.filter((name) => !named.has(name))).toEqual([]);
   });
 
@@ -159,8 +161,11 @@ describe('the contracts page', () => {
     }
   });
 
-  it('names only variables that a service or the hook reads', () => {
-    const known = new Set(hookSettings(readRepoFile(HOOK)).keys());
+  it('names only variables that a service or a hub file reads', () => {
+    const known = new Set([
+      ...hookSettings(readRepoFile(HOOK)).keys(),
+      ...hookSettings(readRepoFile(SERVER_EVENTS)).keys(),
+    ]);
     for (const app of appNames()) {
       const readme = readRepoFile(`apps/${app}/README.md`);
       for (const row of referenceRows(readme, '## Configuration')) {

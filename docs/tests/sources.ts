@@ -282,6 +282,8 @@ const PYTHON_READS = [
 
 /** The hub's pre_spawn_hook, as the chart ships it. */
 export const HOOK = 'helm/pchub/files/hub/pre_spawn_hook.py';
+/** usage-monitor's hub-side part, as the chart ships it. */
+export const SERVER_EVENTS = 'helm/pchub/files/hub/server_events.py';
 
 /**
  * The variables a Python file reads with the default the docs must show. The hook refuses an

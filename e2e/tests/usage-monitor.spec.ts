@@ -1,6 +1,8 @@
-// usage-monitor against the real JupyterHub (docs/contracts.md#usage-monitor): a managed service
-// with its least-privilege role, scraped through the hub's proxy, exporting to a local HTTPS
-// Application Insights stand-in; plus a standalone monitor that lives through a hub restart.
+// usage-monitor against the real JupyterHub (docs/contracts.md#usage-monitor) without the chart's
+// server_events.py, so by listing alone: a managed service with its least-privilege role,
+// scraped through the hub's proxy, exporting to a local HTTPS Application Insights stand-in;
+// plus a standalone monitor that lives through a hub restart. With the server events:
+// server-events.spec.ts.
 import {
   createTestCa,
   expectNoSecrets,
@@ -184,6 +186,8 @@ test('counts every server by profile past one page: named servers, several per u
     'pchub_active_users{environment="e2e"}': 205 + 3,
   });
   expect(polls(samples, 'failure')).toBe(0);
+  // a hub without the hub-side part: correct by listing alone
+  expect(samples.get('pchub_monitor_server_events_up')).toBe(0);
 });
 
 test('metrics need a read:metrics token, through the proxy as for the hub', async () => {
@@ -238,7 +242,8 @@ test('stopped servers end their sessions once, with the duration from the hub `s
   ] as const) {
     const ended = Date.parse(line['ended'] as string);
     expect(line['duration_seconds']).toBeCloseTo((ended - started) / 1000, 3);
-    // ended by the first cycle after the stop that missed it (confirmed by the next one)
+    // no server events here (no server_events.py): ended by the first listing that missed it,
+    // once GET /users/{name} confirmed it gone
     expect(ended).toBeGreaterThanOrEqual(stoppedAt - 1_500);
     expect(ended).toBeLessThan(stoppedAt + 5_000);
   }

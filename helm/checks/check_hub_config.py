@@ -6,10 +6,11 @@ Run with the JupyterHub 5.5 venv's Python (traitlets, tornado, jinja2 as in the 
 For each deployment's merged values (written by check_values.py) it sets the hub's plain
 extraEnv, maps the hub's ConfigMap mounts onto the chart's files/hub, execs every
 hub.extraConfig snippet in key order against a traitlets Config, and checks the outcome:
-the pre_spawn_hook from the chart's file is installed, the profile images are applied, and
-the custom templates on templatePaths parse and extend templates that exist. It also loads
-custom_scopes and every hub.loadRoles role with JupyterHub's own code (an unknown scope or a
-bad name would stop the hub at start) and checks that each role's services are registered.
+the pre_spawn_hook from the chart's file is installed, so is the server events handler, the
+profile images are applied, and the custom templates on templatePaths parse and extend
+templates that exist. It also loads custom_scopes and every hub.loadRoles role with
+JupyterHub's own code (an unknown scope or a bad name would stop the hub at start) and checks
+that each role's services are registered.
 Prints one line per check; exits 1 when anything failed.
 """
 
@@ -102,6 +103,14 @@ def check_hook(c, label):
     report(ok, f"{label}: KubeSpawner.pre_spawn_hook is the chart's async pre_spawn_hook")
 
 
+# The server events handler must be the chart file's, on the event logger (its sender does not
+# start here: no event loop runs).
+def check_server_events(c, label):
+    handlers = c.EventLogger.get("handlers", [])
+    ok = [type(h).__name__ for h in handlers] == ["ServerEventHandler"]
+    report(ok, f"{label}: EventLogger.handlers holds the chart's ServerEventHandler")
+
+
 # custom.profileImages must land in the profiles that users pick.
 def check_profile_images(c, values, label):
     images = values["daskhub"]["jupyterhub"].get("custom", {}).get("profileImages") or {}
@@ -180,10 +189,12 @@ def main(chart_dir, *merged_files):
         set_hub_env(values["daskhub"]["jupyterhub"]["hub"])
         c = run_extra_config(values, mounts, label)
         check_hook(c, label)
+        check_server_events(c, label)
         check_profile_images(c, values, label)
         check_templates(values, mounts, label)
         check_roles(values, label)
         sys.modules.pop("pchub_pre_spawn_hook", None)
+        sys.modules.pop("pchub_server_events", None)
     return exit_status("hub config")
 
 

@@ -104,10 +104,11 @@ def shutdown_faults(pod):
     return faults
 
 
-# The ConfigMaps the hub mounts must hold exactly the chart's files (the hook, the templates).
+# The ConfigMaps the hub mounts must hold exactly the chart's files (hook, events, templates).
 def check_hub_files(objects, chart_dir, label):
     files = {
         "pre_spawn_hook.py": chart_dir / "files/hub/pre_spawn_hook.py",
+        "server_events.py": chart_dir / "files/hub/server_events.py",
         "post-start.sh": chart_dir / "files/singleuser/post-start.sh",
     }
     files.update({p.name: p for p in (chart_dir / "files/hub/templates").glob("*.html")})

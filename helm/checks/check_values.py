@@ -81,9 +81,10 @@ def python_snippets(values, chart_dir):
         yield f"daskhub.jupyterhub.hub.extraConfig.{name}", code
     for name, code in (gateway.get("extraConfig") or {}).items():
         yield f"daskhub.dask-gateway.gateway.extraConfig.{name}", code
-    hook = chart_dir / "files/hub/pre_spawn_hook.py"
-    if hook.exists():
-        yield str(hook), hook.read_text(encoding="utf-8")
+    for name in ("pre_spawn_hook.py", "server_events.py"):
+        hub_file = chart_dir / "files/hub" / name
+        if hub_file.exists():
+            yield str(hub_file), hub_file.read_text(encoding="utf-8")
 
 
 # Syntax errors the hub would only raise at start-up, caught here instead.

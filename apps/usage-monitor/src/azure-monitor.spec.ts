@@ -73,7 +73,7 @@ describe('usage-monitor export to Azure Monitor', () => {
 
   // HOME and TMPDIR point into a fresh directory: the exporter's default offline storage is
   // under os.tmpdir(), so anything written outside a configured folder would show up there.
-  const startMonitor = () =>
+  const startMonitor = (env: Record<string, string> = {}) =>
     startApp('usage-monitor', {
       JUPYTERHUB_API_URL: hub.apiUrl,
       JUPYTERHUB_API_TOKEN: TOKEN,
@@ -85,6 +85,7 @@ describe('usage-monitor export to Azure Monitor', () => {
       NODE_EXTRA_CA_CERTS: ca.caCertPath,
       HOME: sandbox,
       TMPDIR: sandbox,
+      ...env,
     });
 
   const successPolls = async () => {
@@ -154,6 +155,64 @@ describe('usage-monitor export to Azure Monitor', () => {
     const histogram = metrics.find((m) => m['name'] === 'pchub_session_duration_seconds');
     expect(histogram?.['value']).toBeCloseTo(line?.['duration_seconds'] as number, 3);
     expect(filesUnder(sandbox)).toEqual([]);
+    // the original monitor's names only when asked for
+    expect(metrics.filter((m) => m['name'] === 'Active servers')).toEqual([]);
+    expect(tracesOf(envelopes).filter((t) => /^duration /.test(String(t.message)))).toEqual([]);
+  });
+
+  it("also sends the original monitor's names and dimensions with MONITOR_ORIGINAL_NAMES", async () => {
+    // ada started 2 h 30 min 10.9 s before her stop; the original counted whole seconds
+    const started = new Date(Date.now() - 9_010_900).toISOString();
+    hub.users = [
+      { name: 'ada@example.org', servers: [{ name: '', started, profile: 'gpu-pytorch' }] },
+      { name: 'bob@example.org', servers: [{ name: '', started, profile: 'cpu-small' }] },
+      { name: 'cy@example.org', servers: [{ name: '', started }] },
+    ];
+    app = await startMonitor({ MONITOR_ORIGINAL_NAMES: 'true' });
+    await waitFor(async () => (await successPolls()) >= 1);
+    hub.users = hub.users.slice(1);
+    const envelopes = await waitFor(() => {
+      const all = ingestion!.envelopes();
+      const traced = tracesOf(all).some((t) => /^duration /.test(String(t.message)));
+      const gauged = metricsOf(all).some((m) => m['name'] === 'Active servers' && m['value'] === 0);
+      return traced && gauged && all;
+    });
+    // Application Insights' customMetrics `Active servers`, dimensions profile and environment
+    const original = metricsOf(envelopes).filter((m) => m['name'] === 'Active servers');
+    expect(original).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          value: 1,
+          properties: { profile: 'cpu-small', environment: 'test' },
+        }),
+        expect.objectContaining({ value: 1, properties: { profile: 'none', environment: 'test' } }),
+        expect.objectContaining({
+          value: 0,
+          properties: { profile: 'gpu-pytorch', environment: 'test' },
+        }),
+      ]),
+    );
+    // traces `duration <n>`, custom dimensions duration and user_name
+    const [trace] = tracesOf(envelopes).filter((t) => /^duration /.test(String(t.message)));
+    const [line] = app.logLines().filter((l) => l['msg'] === 'session_ended');
+    const seconds = Math.floor(line?.['duration_seconds'] as number);
+    expect(seconds).toBeGreaterThanOrEqual(9_010);
+    expect(trace).toEqual({
+      message: `duration ${seconds}`,
+      properties: { duration: String(seconds), user_name: 'ada@example.org' },
+    });
+    const severities = envelopes
+      .filter((e) => e.data.baseType === 'MessageData')
+      .map((e) => e.data.baseData['severityLevel']);
+    expect(new Set(severities)).toEqual(new Set(['Information']));
+    // the new names still go, and neither name reaches Prometheus
+    expect(metricsOf(envelopes).some((m) => m['name'] === 'pchub_active_servers')).toBe(true);
+    expect(tracesOf(envelopes).some((t) => t.message === 'session_ended')).toBe(true);
+    const exposition = await (await fetch(`${app.url}metrics`)).text();
+    expect(exposition).not.toMatch(/Active.servers|duration /);
+    expect(app.logLines().find((l) => l['code'] === 'monitor_config')).toMatchObject({
+      original_names: true,
+    });
   });
 
   it('keeps polling while ingestion answers 500 or is down, writes nothing to disk, stops cleanly', async () => {

@@ -41,11 +41,16 @@ export const configShape = {
   ...telemetryEnv,
   /** `environment` label of every metric and session record */
   JUPYTERHUB_ENVIRONMENT: environmentLabel,
+  /** between listings while the hub's server events do not arrive */
   MONITOR_INTERVAL_SECONDS: atMost(MAX_INTERVAL_SECONDS, 60),
+  /** between listings while they arrive */
+  MONITOR_RECONCILE_INTERVAL_SECONDS: atMost(MAX_INTERVAL_SECONDS, 900),
   /** per hub request (one page), not per cycle */
   MONITOR_REQUEST_TIMEOUT_SECONDS: atMost(MAX_TIMEOUT_SECONDS, 10),
   /** GET metrics needs a token with read:metrics unless false */
   MONITOR_METRICS_AUTH: env.flag(true),
   /** distinct profile labels kept before the rest count as `other` */
   MONITOR_MAX_PROFILES: profileBudget,
+  /** also send the original monitor's Application Insights names */
+  MONITOR_ORIGINAL_NAMES: env.flag(false),
 };

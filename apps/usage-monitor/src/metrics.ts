@@ -12,28 +12,35 @@ export const POLL_BUCKETS_SECONDS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 
 
 export type PollOutcome = 'success' | 'failure';
 
+export type ServerAction = 'start' | 'stop';
+
 /** The monitor's instruments (names are the contract: docs/contracts.md#metrics). */
 export interface UsageMetrics {
   recordPoll(outcome: PollOutcome, seconds: number): void;
   recordSession(session: EndedSession): void;
+  recordEvent(action: ServerAction): void;
 }
 
 export interface UsageMetricsOptions {
   environment: string;
   labels: ProfileLabels;
-  /** counts of the last good listing; null until there is one (nothing is reported then) */
+  /** the live counts; null until a first listing succeeded (nothing is reported then) */
   counts(): UsageCounts | null;
+  /** server-seconds by profile label since the monitor started; null as for counts */
+  serverSeconds(): ReadonlyMap<string, number> | null;
+  /** whether the hub's server events arrive */
+  eventsLive(): boolean;
 }
 
 /**
- * Gauges observe the last good listing at collection time, so a failed cycle leaves them
- * as they were; every profile ever seen is observed, so one without servers reads 0.
+ * Gauges and the server-seconds observe the live sessions at collection time (from the first
+ * good listing on); every profile ever seen is observed, so one without servers reads 0.
  */
 export function createUsageMetrics(meter: Meter, options: UsageMetricsOptions): UsageMetrics {
-  const { environment, labels, counts } = options;
+  const { environment, labels, counts, serverSeconds, eventsLive } = options;
   meter
     .createObservableGauge('pchub_active_servers', {
-      description: 'Servers listed for active users, by profile',
+      description: 'Running servers, by profile',
     })
     .addCallback((result) => {
       const latest = counts();
@@ -50,6 +57,26 @@ export function createUsageMetrics(meter: Meter, options: UsageMetricsOptions): 
       const latest = counts();
       if (latest) result.observe(latest.activeUsers, { environment });
     });
+  meter
+    .createObservableCounter('pchub_server_seconds_total', {
+      description: 'Seconds servers have run, by profile, since the monitor started',
+      unit: 's',
+    })
+    .addCallback((result) => {
+      const seconds = serverSeconds();
+      if (!seconds) return;
+      for (const profile of labels.labels()) {
+        result.observe(seconds.get(profile) ?? 0, { profile, environment });
+      }
+    });
+  meter
+    .createObservableGauge('pchub_monitor_server_events_up', {
+      description: "1 while the hub's server events arrive, 0 while the monitor only lists",
+    })
+    .addCallback((result) => result.observe(eventsLive() ? 1 : 0));
+  const events = meter.createCounter('pchub_monitor_server_events_total', {
+    description: 'Server starts and stops the hub reported, by action',
+  });
   const sessions = meter.createHistogram(
     'pchub_session_duration_seconds',
     secondsHistogram(
@@ -67,6 +94,8 @@ export function createUsageMetrics(meter: Meter, options: UsageMetricsOptions): 
   // both series exist from the start, so a failure rate can be computed before a first failure
   polls.add(0, { outcome: 'success' });
   polls.add(0, { outcome: 'failure' });
+  events.add(0, { action: 'start' });
+  events.add(0, { action: 'stop' });
   return {
     recordPoll: (outcome, seconds) => {
       polls.add(1, { outcome });
@@ -74,5 +103,6 @@ export function createUsageMetrics(meter: Meter, options: UsageMetricsOptions): 
     },
     recordSession: (session) =>
       sessions.record(session.durationSeconds, { profile: session.profile, environment }),
+    recordEvent: (action) => events.add(1, { action }),
   };
 }

@@ -88,7 +88,7 @@ test('metrics and session_ended log records go to the OTLP endpoint', async () =
     const found = new Set(
       JSON.stringify(bodiesOf('/v1/metrics')).match(/"name":"pchub_[a-z_]+"/g) ?? [],
     );
-    return found.size >= 5 && found;
+    return found.size >= 8 && found;
   });
   expect([...names].sort()).toEqual(
     [
@@ -96,6 +96,9 @@ test('metrics and session_ended log records go to the OTLP endpoint', async () =
       'pchub_active_users',
       'pchub_monitor_poll_duration_seconds',
       'pchub_monitor_polls_total',
+      'pchub_monitor_server_events_total',
+      'pchub_monitor_server_events_up',
+      'pchub_server_seconds_total',
       'pchub_session_duration_seconds',
     ].map((name) => `"name":"${name}"`),
   );

@@ -1,10 +1,17 @@
 import { HubClient, HubError } from '@pchub/hub-client';
-import { Poller, type PollListener } from './poller';
+import { MAX_CHECKS_PER_LISTING, Poller, type PollListener } from './poller';
 import type { UsageCounts } from './usage';
 import type { EndedSession } from './sessions';
 import { SessionTracker } from './sessions';
 import type { IncomingMessage } from 'node:http';
-import { CALLERS, NO_FAULT, population, startHubStandIn, waitFor } from '@pchub/test-support';
+import {
+  CALLERS,
+  NO_FAULT,
+  population,
+  sleep,
+  startHubStandIn,
+  waitFor,
+} from '@pchub/test-support';
 import type { HubStandIn } from '@pchub/test-support';
 import { ProfileLabels } from './usage';
 
@@ -32,14 +39,20 @@ afterEach(async () => {
   await hub.close();
 });
 
-function startPoller(intervalMs = 20, listener?: Partial<PollListener>) {
+function startPoller(
+  intervalMs = 20,
+  listener?: Partial<PollListener>,
+  feed: { isLive: boolean } = { isLive: false },
+) {
   const recorded: Recorded = { successes: [], failures: [] };
   poller = new Poller({
     source: client,
     intervalMs,
+    reconcileIntervalMs: 60_000,
     pageTimeoutMs: 300,
     labels: new ProfileLabels(50),
     tracker: new SessionTracker(),
+    feed,
     listener: {
       cycleSucceeded: (r) => {
         recorded.successes.push(r);
@@ -82,10 +95,10 @@ describe('Poller', () => {
       none: 90,
     });
     expect(hub.calls('users')).toBe(3);
-    expect(poller?.latest).toBe(counts);
+    expect(poller?.latest).toEqual(counts);
   });
 
-  it('ends sessions of servers that stay gone, with the servers own start', async () => {
+  it('ends a server at the first listing that misses it, once the hub confirms it is gone', async () => {
     const started = '2024-05-01T10:00:00Z';
     hub.users = [
       { name: 'ada', servers: [{ name: '', started, profile: 'cpu-small' }] },
@@ -94,7 +107,11 @@ describe('Poller', () => {
     const recorded = startPoller();
     await waitFor(() => recorded.successes.length >= 1);
     hub.users = [hub.users[0]!];
+    const listed = recorded.successes.length;
     await waitFor(() => recorded.successes.some((s) => s.ended.length > 0));
+    // the first listing after the stop ended it: no second listing had to confirm the miss
+    expect(recorded.successes.findIndex((s) => s.ended.length > 0)).toBeLessThanOrEqual(listed);
+    expect(hub.calls('users/{name}')).toBeGreaterThanOrEqual(1);
     const ended = recorded.successes.flatMap((s) => s.ended);
     expect(ended).toEqual([
       expect.objectContaining({ user: 'bob', serverName: 'lab', profile: 'gpu-pytorch' }),
@@ -115,7 +132,7 @@ describe('Poller', () => {
     await waitFor(() => recorded.failures.length >= 1);
     const good = poller!.latest;
     await waitFor(() => recorded.failures.length >= 3);
-    expect(poller!.latest).toBe(good);
+    expect(poller!.latest).toEqual(good);
     expect(good?.activeUsers).toBe(450);
     expect(recorded.failures[0]).toMatchObject({ code: 'hub_http_error', status: 500 });
     failing = false;
@@ -141,14 +158,59 @@ describe('Poller', () => {
       return NO_FAULT;
     };
     await waitFor(() => shiftedAt >= 0 && recorded.successes.length >= shiftedAt + 4);
-    // the shifted listing still had user 10 (page 1) and missed user 200: 449 either way
-    expect(recorded.successes[shiftedAt]!.counts.activeUsers).toBe(449);
+    // the shifted listing still had user 10 (page 1) and missed user 200, whom the hub then
+    // showed running; the next listing misses user 10, whom the hub no longer has
+    expect(recorded.successes[shiftedAt]!.counts.activeUsers).toBe(450);
     expect(recorded.successes.at(-1)!.counts.activeUsers).toBe(449);
     const ended = recorded.successes.slice(before).flatMap((s) => s.ended);
     expect(ended.map((e) => `${e.user}/${e.serverName}`).sort()).toEqual([
       'user-000010@example.org/',
       'user-000010@example.org/dask',
     ]);
+  });
+
+  it('lists at the reconcile interval while server events arrive, and at the interval again without', async () => {
+    hub.users = population(3);
+    const feed = { isLive: true };
+    const recorded = startPoller(20, {}, feed);
+    await waitFor(() => recorded.successes.length >= 1);
+    await sleep(300);
+    // 20 ms polling would have listed about 15 times
+    expect(recorded.successes).toHaveLength(1);
+    feed.isLive = false;
+    poller!.feedChanged();
+    await waitFor(() => recorded.successes.length >= 4, { timeoutMs: 2_000 });
+  });
+
+  it('lists soon when events may have been lost, even while they arrive', async () => {
+    hub.users = population(3);
+    const recorded = startPoller(20, {}, { isLive: true });
+    await waitFor(() => recorded.successes.length >= 1);
+    const asked = performance.now();
+    poller!.listSoon();
+    poller!.listSoon();
+    await waitFor(() => recorded.successes.length >= 2, { timeoutMs: 3_000 });
+    expect(performance.now() - asked).toBeLessThan(2_000);
+    await sleep(1_200);
+    // two asks in a row make one listing
+    expect(recorded.successes).toHaveLength(2);
+  });
+
+  it('checks at most MAX_CHECKS_PER_LISTING missing servers, then lists again at the interval', async () => {
+    hub.users = population(150);
+    const recorded = startPoller(20, {}, { isLive: true });
+    await waitFor(() => recorded.successes.length >= 1);
+    // 150 users (165 servers) stop with no event; the next listing is asked for
+    hub.users = [];
+    poller!.listSoon();
+    await waitFor(() => recorded.successes.length >= 2, { timeoutMs: 3_000 });
+    // one lookup per user of the first 100 missing servers (some users have two)
+    expect(hub.calls('users/{name}')).toBeLessThanOrEqual(MAX_CHECKS_PER_LISTING);
+    expect(recorded.successes[1]!.ended).toHaveLength(MAX_CHECKS_PER_LISTING);
+    // the rest end at the third listing (their second miss), at the polling interval
+    await waitFor(() => recorded.successes.length >= 3, { timeoutMs: 2_000 });
+    expect(recorded.successes.flatMap((s) => s.ended)).toHaveLength(165);
+    expect(poller!.latest?.activeUsers).toBe(0);
   });
 
   it.each([
@@ -237,9 +299,11 @@ describe('Poller', () => {
       new Poller({
         source: client,
         intervalMs,
+        reconcileIntervalMs: 60_000,
         pageTimeoutMs,
         labels: new ProfileLabels(5),
         tracker: new SessionTracker(),
+        feed: { isLive: false },
         listener: { cycleSucceeded: () => undefined, cycleFailed: () => undefined },
         onListenerError: () => undefined,
       });

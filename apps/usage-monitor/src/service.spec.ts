@@ -213,3 +213,131 @@ describe('usage-monitor service', () => {
     expect(samples.get('pchub_active_users{environment="test"}')).toBe(3);
   });
 });
+
+describe("usage-monitor's server events route", () => {
+  const EVENTS_TOKEN = CALLERS.events.token;
+  const STRANGER_TOKEN = CALLERS.nobody.token;
+  const route = () => `${app!.url}api/v1/server-events`;
+  const post = (body: unknown, token: string | null = EVENTS_TOKEN) =>
+    fetch(route(), {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(token ? { authorization: `token ${token}` } : {}),
+      },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  const delivery = (events: object[], dropped = 0) => ({
+    hub: 'a1b2c3d4',
+    heartbeat_seconds: 30,
+    dropped,
+    events,
+  });
+  const event = (seq: number, action: 'start' | 'stop', user: string, time: string) => ({
+    seq,
+    action,
+    user,
+    server: '',
+    time,
+    started: '2024-05-01T10:00:00.250000Z',
+    profile: 'gpu-pytorch',
+  });
+
+  it('moves the gauges and ends sessions by the events alone, each event once', async () => {
+    hub.users = population(5);
+    app = await startMonitor({
+      MONITOR_INTERVAL_SECONDS: '3600',
+      MONITOR_RECONCILE_INTERVAL_SECONDS: '3600',
+    });
+    await pollsReach('success', 1);
+    const start = await post(
+      delivery([event(1, 'start', 'eve@example.org', '2024-05-01T10:00:01Z')]),
+    );
+    expect([start.status, await start.json()]).toEqual([200, { accepted: 1 }]);
+    let samples = await scrape();
+    expect(samples.get('pchub_active_servers{profile="gpu-pytorch",environment="test"}')).toBe(3);
+    expect(samples.get('pchub_active_users{environment="test"}')).toBe(6);
+    expect(samples.get('pchub_monitor_server_events_up')).toBe(1);
+    const stop = delivery([
+      event(1, 'start', 'eve@example.org', '2024-05-01T10:00:01Z'),
+      event(2, 'stop', 'eve@example.org', '2024-05-01T10:30:00.25Z'),
+    ]);
+    // delivered twice (the hub-side part got no answer the first time): applied once
+    for (const accepted of [1, 0]) {
+      const response = await post(stop);
+      expect(await response.json()).toEqual({ accepted });
+    }
+    // the log line reaches the test's pipe a moment after the answer
+    const ended = await waitFor(() => sessionEndedLines().length > 0 && sessionEndedLines());
+    expect(ended).toEqual([
+      expect.objectContaining({
+        user: 'eve@example.org',
+        profile: 'gpu-pytorch',
+        duration_seconds: 1800,
+        ended: '2024-05-01T10:30:00.250Z',
+      }),
+    ]);
+    samples = await scrape();
+    expect(samples.get('pchub_active_servers{profile="gpu-pytorch",environment="test"}')).toBe(2);
+    expect(samples.get('pchub_monitor_server_events_total{action="stop"}')).toBe(1);
+    expect(samples.get('pchub_monitor_server_events_total{action="start"}')).toBe(1);
+    expect(polls(samples, 'success')).toBe(1);
+    expect(app!.logLines().some((l) => l['code'] === 'server_events_live')).toBe(true);
+  });
+
+  it('lists the hub within a second when events were lost', async () => {
+    hub.users = population(2);
+    app = await startMonitor({
+      MONITOR_INTERVAL_SECONDS: '3600',
+      MONITOR_RECONCILE_INTERVAL_SECONDS: '3600',
+    });
+    await pollsReach('success', 1);
+    await post(delivery([event(1, 'start', 'eve@example.org', '2024-05-01T10:00:01Z')]));
+    hub.users = population(3);
+    // events 2 and 3 never came
+    await post(delivery([event(4, 'stop', 'eve@example.org', '2024-05-01T10:00:09Z')]));
+    const samples = await pollsReach('success', 2);
+    expect(samples.get('pchub_active_users{environment="test"}')).toBe(3);
+    expect(app!.logLines()).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ code: 'server_events_lost', reason: 'events_lost' }),
+      ]),
+    );
+  });
+
+  it('needs custom:server-events:write, and refuses a bad body with 400 naming the field', async () => {
+    app = await startMonitor();
+    expect((await post(delivery([]), null)).status).toBe(401);
+    const forbidden = await post(delivery([]), STRANGER_TOKEN);
+    expect([forbidden.status, await forbidden.json()]).toEqual([
+      403,
+      expect.objectContaining({ error: expect.objectContaining({ code: 'forbidden' }) }),
+    ]);
+    const cases: [unknown, string][] = [
+      ['{"hub": ', 'invalid_request'],
+      [delivery([{ ...event(1, 'start', 'eve', 'yesterday') }]), 'events.0.time: must be'],
+      [delivery([{ ...event(0, 'start', 'eve', '2024-05-01T10:00:00Z') }]), 'events.0.seq'],
+      [{ ...delivery([]), hub: 'not a hub id!' }, 'hub: must be 1 to 64'],
+      [
+        delivery([{ ...event(1, 'start', 'eve', '2024-05-01T10:00:00Z'), action: 'restart' }]),
+        'events.0.action',
+      ],
+    ];
+    for (const [body, message] of cases) {
+      const response = await post(body);
+      const answer = (await response.json()) as { error: { code: string; message: string } };
+      expect([response.status, answer.error.code]).toEqual([400, 'invalid_request']);
+      if (message !== 'invalid_request') expect(answer.error.message).toContain(message);
+    }
+    const many = Array.from({ length: 1_001 }, (_, i) =>
+      event(i + 1, 'start', 'eve', '2024-05-01T10:00:00Z'),
+    );
+    expect((await post(delivery(many))).status).toBe(400);
+    const huge = await post(
+      delivery([{ ...event(1, 'start', 'x'.repeat(600_000), '2024-05-01T10:00:00Z') }]),
+    );
+    expect(huge.status).toBe(413);
+    const samples = await scrape();
+    expect(samples.get('pchub_monitor_server_events_total{action="start"}')).toBe(0);
+  });
+});

@@ -6,7 +6,7 @@ import { Listing, ProfileLabels } from './usage';
 const T0 = Date.parse('2024-05-01T10:00:00Z');
 const MINUTE = 60_000;
 
-/** Sessions fed with listings built from sketches. */
+/** Sessions fed with listings built from sketches (no events, no checks of missing servers). */
 class Feed {
   readonly tracker = new SessionTracker();
   constructor(readonly labels = new ProfileLabels(50)) {}
@@ -16,7 +16,9 @@ class Feed {
     const listing = new Listing();
     const entries = Array.isArray(users) ? users : Object.entries(users);
     for (const [name, servers] of entries) listing.addUser(hubUser(name, servers));
-    return this.tracker.commit(listing, this.labels, at);
+    const result = this.tracker.commit(listing, this.labels, at, this.tracker.epoch);
+    const { serversByProfile, activeUsers } = this.tracker.counts;
+    return { ...result, counts: { serversByProfile: new Map(serversByProfile), activeUsers } };
   }
 
   /** The sessions a listing at `at` ended. */
@@ -69,6 +71,13 @@ describe('SessionTracker counts', () => {
     const feed = new Feed(new ProfileLabels(2));
     const { counts } = feed.commit(T0, { a: [{ profile: 'x' }], b: [{ profile: 'y' }], c: [{}] });
     expect(Object.fromEntries(counts.serversByProfile)).toEqual({ x: 1, y: 1, other: 1 });
+  });
+
+  it('counts a server under the profile its latest listing shows (listed before its options were set)', () => {
+    const feed = new Feed();
+    feed.commit(T0, { ada: [{ started: null }] });
+    const { counts } = feed.commit(T0 + MINUTE, { ada: [{ profile: 'gpu' }] });
+    expect(Object.fromEntries(counts.serversByProfile)).toEqual({ gpu: 1 });
   });
 
   it('registers profiles only when a listing is committed', () => {
@@ -246,3 +255,138 @@ describe('SessionTracker sessions', () => {
 function sortedEnds(ended: { user: string; serverName: string; startedMs: number }[]): string[] {
   return ended.map((e) => JSON.stringify(e)).sort();
 }
+
+describe("SessionTracker with the hub's server events", () => {
+  const labels = () => new ProfileLabels(50);
+  const change = (user: string, startedMs: number, atMs: number, profile = 'cpu') => ({
+    user,
+    serverName: '',
+    profile,
+    startedMs,
+    atMs,
+  });
+  const listingOf = (users: Record<string, ServerSketch[]>) => {
+    const listing = new Listing();
+    for (const [name, servers] of Object.entries(users)) listing.addUser(hubUser(name, servers));
+    return listing;
+  };
+
+  it("counts a start at once and ends it at the hub's stop time, exactly", () => {
+    const tracker = new SessionTracker();
+    const names = labels();
+    expect(tracker.started(change('ada', T0, T0 + 2_000), names)).toEqual([]);
+    expect(Object.fromEntries(tracker.counts.serversByProfile)).toEqual({ cpu: 1 });
+    expect(tracker.counts.activeUsers).toBe(1);
+    expect(tracker.stopped(change('ada', T0, T0 + 90_500), names)).toEqual([
+      {
+        user: 'ada',
+        serverName: '',
+        profile: 'cpu',
+        startedMs: T0,
+        endedMs: T0 + 90_500,
+        durationSeconds: 90.5,
+      },
+    ]);
+    expect(Object.fromEntries(tracker.counts.serversByProfile)).toEqual({});
+    expect(tracker.counts.activeUsers).toBe(0);
+    expect(tracker.size).toBe(0);
+  });
+
+  it('records a session that started and stopped unseen from the stop alone, when the hub knew its start', () => {
+    const tracker = new SessionTracker();
+    const [ended] = tracker.stopped(change('ada', T0, T0 + MINUTE, 'gpu'), labels());
+    expect(ended).toMatchObject({ profile: 'gpu', durationSeconds: 60 });
+    expect(tracker.stopped(change('bob', Number.NaN, T0 + MINUTE), labels())).toEqual([]);
+    expect(tracker.size).toBe(0);
+  });
+
+  it('never counts a session twice: a repeated stop, or a late start of an ended session', () => {
+    const tracker = new SessionTracker();
+    const names = labels();
+    tracker.started(change('ada', T0, T0), names);
+    expect(tracker.stopped(change('ada', T0, T0 + MINUTE), names)).toHaveLength(1);
+    expect(tracker.stopped(change('ada', T0, T0 + MINUTE), names)).toEqual([]);
+    expect(tracker.started(change('ada', T0, T0), names)).toEqual([]);
+    expect(tracker.size).toBe(0);
+  });
+
+  it('ends the previous session when a start brings another started (its stop was lost)', () => {
+    const tracker = new SessionTracker();
+    const names = labels();
+    tracker.started(change('ada', T0, T0), names);
+    const ended = tracker.started(change('ada', T0 + 5 * MINUTE, T0 + 5 * MINUTE, 'gpu'), names);
+    expect(ended).toEqual([expect.objectContaining({ profile: 'cpu', durationSeconds: 300 })]);
+    expect(Object.fromEntries(tracker.counts.serversByProfile)).toEqual({ gpu: 1 });
+  });
+
+  it('lets events after a listing began win over what the listing saw', () => {
+    const tracker = new SessionTracker();
+    const names = labels();
+    tracker.commit(listingOf({ ada: [{ started: new Date(T0) }] }), names, T0 + MINUTE, 0);
+    // a listing begins; ada stops and bob starts before it is committed
+    const since = tracker.epoch;
+    tracker.stopped(change('ada', T0, T0 + 2 * MINUTE), names);
+    tracker.started(change('bob', T0 + 2 * MINUTE, T0 + 2 * MINUTE), names);
+    const result = tracker.commit(
+      listingOf({ ada: [{ started: new Date(T0) }] }),
+      names,
+      T0 + 3 * MINUTE,
+      since,
+    );
+    // ada does not come back, bob is not missing
+    expect(result).toEqual({ ended: [], missing: [] });
+    expect([tracker.size, tracker.counts.activeUsers]).toEqual([1, 1]);
+    // a listing that begins later reads the hub as it is
+    expect(
+      tracker.commit(
+        listingOf({ bob: [{ started: new Date(T0 + 2 * MINUTE) }] }),
+        names,
+        T0 + 4 * MINUTE,
+        tracker.epoch,
+      ),
+    ).toEqual({ ended: [], missing: [] });
+  });
+
+  it('settles a missing server by what the hub says of its user', () => {
+    const tracker = new SessionTracker();
+    const names = labels();
+    const running = {
+      ada: [{ started: new Date(T0) }],
+      bob: [{ started: new Date(T0) }],
+      cy: [{ started: new Date(T0) }],
+    };
+    tracker.commit(listingOf(running), names, T0 + MINUTE, 0);
+    const { missing } = tracker.commit(listingOf({}), names, T0 + 2 * MINUTE, tracker.epoch);
+    expect(missing.map((m) => m.user).sort()).toEqual(['ada', 'bob', 'cy']);
+    const byUser = new Map(missing.map((m) => [m.user, m]));
+    // ada still runs (the listing skipped her), bob is gone, cy runs again since later
+    expect(tracker.resolve(byUser.get('ada')!, { startedMs: T0, profile: 'none' }, names)).toEqual(
+      [],
+    );
+    expect(tracker.resolve(byUser.get('bob')!, null, names)).toEqual([
+      expect.objectContaining({ user: 'bob', endedMs: T0 + 2 * MINUTE, durationSeconds: 120 }),
+    ]);
+    const restart = T0 + 90_000;
+    expect(
+      tracker.resolve(byUser.get('cy')!, { startedMs: restart, profile: 'gpu' }, names),
+    ).toEqual([expect.objectContaining({ user: 'cy', endedMs: T0 + 2 * MINUTE })]);
+    expect(Object.fromEntries(tracker.counts.serversByProfile)).toEqual({ none: 1, gpu: 1 });
+    // settled: the next listing ends nothing it did not miss twice
+    const next = tracker.commit(listingOf(running), names, T0 + 3 * MINUTE, tracker.epoch);
+    expect(next.ended).toEqual([expect.objectContaining({ user: 'cy', startedMs: restart })]);
+  });
+
+  it('integrates the counts into server-seconds by profile', () => {
+    let now = T0;
+    const tracker = new SessionTracker(() => now);
+    const names = labels();
+    tracker.started(change('ada', T0, T0, 'gpu'), names);
+    now += 10_000;
+    tracker.started(change('bob', now, now, 'gpu'), names);
+    tracker.started(change('cy', now, now, 'cpu'), names);
+    now += 5_000;
+    tracker.stopped(change('ada', T0, now, 'gpu'), names);
+    now += 1_000;
+    expect(Object.fromEntries(tracker.serverSeconds())).toEqual({ gpu: 10 + 2 * 5 + 1, cpu: 6 });
+  });
+});

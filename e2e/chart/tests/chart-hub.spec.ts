@@ -102,6 +102,7 @@ test('our services, the hook token service and the culler are registered with th
     'spawn-webhook',
     'user-lookup',
     'spawn-hook',
+    'server-events',
     'dask-gateway',
   ]) {
     expect(services).toHaveProperty(name);
@@ -120,6 +121,7 @@ test('our services, the hook token service and the culler are registered with th
     'usage-monitor': ['list:users', 'read:servers', 'read:users:name'],
     'spawn-webhook': ['custom:pc-id-users:read'],
     'spawn-hook': ['custom:spawn-environment:read'],
+    'server-events': ['custom:server-events:write'],
     'user-lookup': [],
     'metrics-scraper': ['read:metrics'],
   };
@@ -136,6 +138,7 @@ test('our services, the hook token service and the culler are registered with th
   }
   expect(Object.keys(hubValues.customScopes).sort()).toEqual([
     'custom:pc-id-users:read',
+    'custom:server-events:write',
     'custom:spawn-environment:read',
   ]);
 });
@@ -198,6 +201,11 @@ test('the spawn form offers the chart profiles, and the picked one is what usage
     { timeoutMs: 30_000, what: 'usage-monitor to count the server under profile r' },
   );
   expect(gauge).toContain('environment="staging"');
+  // the hub's server events (the chart's server_events.py) reached usage-monitor with the chart's
+  // URL and the server-events service's token
+  expect(hub.log('hub')).toContain(
+    'server events reach usage-monitor at http://usage-monitor:8000/services/usage-monitor/api/v1/server-events',
+  );
   await hub.api(`users/${encodeURIComponent(user)}/server`, { method: 'DELETE' });
 });
 

@@ -91,6 +91,38 @@ describe('HubClient calls', () => {
     expect(hub.requests[0]?.path).toBe('/hub/api/user');
   });
 
+  it('findUser() asks GET /users/{name} with its own token; null for a user the hub lacks', async () => {
+    answer = (url, auth) => {
+      if (auth !== `token ${TOKEN}`) return [403, { status: 403 }];
+      if (url !== '/hub/api/users/ada%2Blab%40example.org') return [404, { status: 404 }];
+      const server = {
+        name: 'gpu',
+        ready: true,
+        url: '/user/ada/gpu/',
+        started: '2024-05-01T10:00:00Z',
+        user_options: { profile: 'gpu' },
+      };
+      return [200, { kind: 'user', name: 'ada+lab@example.org', servers: { gpu: server } }];
+    };
+    const user = await client.findUser('ada+lab@example.org', deadline());
+    expect(user?.servers['gpu']).toMatchObject({
+      started: new Date('2024-05-01T10:00:00Z'),
+      stopped: false,
+      user_options: { profile: 'gpu' },
+    });
+    await expect(client.findUser('bob', deadline())).resolves.toBeNull();
+    answer = () => [200, { kind: 'user', name: 7 }];
+    await expect(client.findUser('ada', deadline())).rejects.toMatchObject({
+      code: 'hub_bad_response',
+      path: '/users/ada',
+    });
+    answer = () => [500, { status: 500 }];
+    await expect(client.findUser('ada', deadline())).rejects.toMatchObject({
+      code: 'hub_http_error',
+      status: 500,
+    });
+  });
+
   it('tokenOwner() keeps user fields', async () => {
     answer = (_url, auth) => [
       200,

@@ -1,6 +1,12 @@
 import type { z } from 'zod';
 import { HubError } from './hub-error';
-import { tokenOwnerSchema, userPageSchema, type HubUser, type TokenOwner } from './models';
+import {
+  tokenOwnerSchema,
+  userPageSchema,
+  userSchema,
+  type HubUser,
+  type TokenOwner,
+} from './models';
 import {
   isToken,
   userQueryParams,
@@ -9,7 +15,6 @@ import {
   type UserQuery,
 } from './options';
 import { HubTransport } from './transport';
-import { readUserPage } from './user-reader';
 
 // JupyterHub 2.0+ answers list endpoints with {items, _pagination} only when asked this way.
 const PAGINATION_ACCEPT = 'application/jupyterhub-pagination+json';
@@ -53,7 +58,7 @@ export class HubClient {
         accept: PAGINATION_ACCEPT,
       };
       const body = await this.#transport.getJson(request, pageSignal());
-      const page = readUserPage(body) ?? parseBody(userPageSchema, body, '/users');
+      const page = parseBody(userPageSchema, body, '/users');
       for (const user of page.items) {
         if (seen.has(user.name)) continue;
         seen.add(user.name);
@@ -63,6 +68,21 @@ export class HubClient {
       if (!next) return;
       advance(params, next, page._pagination.offset);
     }
+  }
+
+  /** GET /users/{name} with the service's own token; null when the hub has no such user (404). */
+  async findUser(name: string, signal: AbortSignal): Promise<HubUser | null> {
+    if (typeof name !== 'string' || name === '')
+      throw new TypeError('name must be a non-empty string');
+    const path = `/users/${encodeURIComponent(name)}`;
+    let body: unknown;
+    try {
+      body = await this.#transport.getJson({ path, token: this.#token }, signal);
+    } catch (error) {
+      if (error instanceof HubError && error.status === 404) return null;
+      throw error;
+    }
+    return parseBody(userSchema, body, path);
   }
 
   /** Closes the connection pool; pending calls finish first. */

@@ -77,7 +77,8 @@ const serverSchema = z
     user_options: server.user_options ?? {},
   }));
 
-const userSchema = z
+/** One user model, as `GET /users/{name}` and every item of a page describe it. */
+export const userSchema = z
   .object({
     name: z.string(),
     kind: z.string().optional(),

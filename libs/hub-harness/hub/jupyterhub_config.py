@@ -54,6 +54,9 @@ c.JupyterHub.custom_scopes = {
     "custom:pc-id-users:read": {
         "description": "May look up the pc-id account of any user.",
     },
+    "custom:server-events:write": {
+        "description": "May tell usage-monitor the hub's server starts and stops.",
+    },
 }
 
 admin = spec["admin_service"]

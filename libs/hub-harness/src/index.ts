@@ -4,6 +4,13 @@ export type { HubOptions, HubVersion, RoleSpec, ServiceSpec } from './types';
 export type { RunningHub } from './running-hub';
 export { chartStyleHookConfig, HOOK_FILE, KEY_VARIABLE, spawnServices } from './spawn-chain';
 export {
+  SERVER_EVENTS_FILE,
+  SERVER_EVENTS_SCOPE,
+  SERVER_EVENTS_SERVICE,
+  serverEventsConfig,
+  serverEventsIdentity,
+} from './server-events';
+export {
   dataDirPrefix,
   endProcesses,
   environOf,

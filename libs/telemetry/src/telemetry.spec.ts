@@ -44,6 +44,35 @@ describe('startTelemetry', () => {
     expect(JSON.stringify(lines)).not.toContain(KEY);
   });
 
+  it('opens an Azure Monitor only channel when Azure Monitor is configured, and never shows its names in Prometheus', async () => {
+    const { logger } = captureLogger();
+    const environment = { TELEMETRY_EXPORT_INTERVAL_MS: 60_000 };
+    const without = startTelemetry({ serviceName: 'x', environment, logger });
+    expect(without.azureMonitorOnly({ a: 'A b' })).toBeNull();
+    await without.shutdown();
+    const telemetry = startTelemetry({
+      serviceName: 'x',
+      environment: {
+        ...environment,
+        APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=${KEY};IngestionEndpoint=https://127.0.0.1:1/`,
+      },
+      logger,
+    });
+    const channel = telemetry.azureMonitorOnly({ pchub_x: 'Old name' });
+    channel?.meter.createCounter('pchub_x').add(1);
+    channel?.emitLog({ body: 'duration 5', attributes: { duration: 5 } });
+    const text = await new Promise<string>((resolve) => {
+      const res = {
+        statusCode: 0,
+        setHeader: () => undefined,
+        end: (body: string) => resolve(body),
+      };
+      telemetry.metricsHandler({ headers: {} } as never, res as never, () => undefined);
+    });
+    expect(text).not.toMatch(/pchub_x|Old/);
+    await telemetry.shutdown();
+  });
+
   it('lets emitLog, forceFlush and a repeated shutdown run without exporters or after shutdown', async () => {
     const { logger } = captureLogger();
     const telemetry = startTelemetry({

@@ -30,10 +30,23 @@ export interface LogRecordInput {
   severity?: 'info' | 'warn' | 'error';
 }
 
+/** A meter and log emitter whose data goes to Azure Monitor alone. */
+export interface AzureMonitorChannel {
+  readonly meter: Meter;
+  emitLog(record: LogRecordInput): void;
+}
+
 export interface Telemetry {
   readonly meter: Meter;
   /** OTel log record: Azure Monitor `traces` (MessageData, attributes as customDimensions); OTLP logs. */
   emitLog(record: LogRecordInput): void;
+  /**
+   * A channel to Azure Monitor alone, for names that existing Application Insights queries
+   * rely on: its instruments are renamed by `renames` (instrument name -> Application Insights
+   * name, which need be neither a Prometheus nor an OpenTelemetry name, e.g. `Active servers`).
+   * Null without APPLICATIONINSIGHTS_CONNECTION_STRING. Flushed and shut down with the rest.
+   */
+  azureMonitorOnly(renames: Record<string, string>): AzureMonitorChannel | null;
   /** Prometheus text exposition of this process's metrics. */
   readonly metricsHandler: RequestHandler;
   /** Exports what is pending now; bounded, never rejects. */
@@ -70,13 +83,15 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   const processors: LogRecordProcessor[] = [];
   const exporters: string[] = ['prometheus'];
   const interval = environment.TELEMETRY_EXPORT_INTERVAL_MS;
-  if (connectionString) {
-    const azure = createAzureMonitorExport({
-      connectionString,
+  const azureExport = (azureConnection: string) =>
+    createAzureMonitorExport({
+      connectionString: azureConnection,
       storageDirectory: environment.AZURE_MONITOR_STORAGE_DIRECTORY,
       exportIntervalMs: interval,
       logger,
     });
+  if (connectionString) {
+    const azure = azureExport(connectionString);
     readers.push(azure.reader);
     processors.push(azure.processor);
     exporters.push('azure_monitor');
@@ -89,26 +104,47 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   }
 
   const resource = resourceFromAttributes({ 'service.name': serviceName });
-  const meterProvider = new MeterProvider({ resource, readers });
-  const loggerProvider = new LoggerProvider({ resource, processors });
-  const otelLogger = loggerProvider.getLogger(serviceName);
+  const meterProviders = [new MeterProvider({ resource, readers })];
+  const loggerProviders = [new LoggerProvider({ resource, processors })];
+  const emitter = (provider: LoggerProvider) => {
+    const otelLogger = provider.getLogger(serviceName);
+    return ({ body, attributes, severity = 'info' }: LogRecordInput) =>
+      otelLogger.emit({ ...SEVERITY[severity], body, attributes });
+  };
   logger.info({ code: 'telemetry_started', exporters }, 'telemetry started');
 
   const settle = (what: string, tasks: Promise<unknown>[]) =>
     settleWithin(what, tasks, TELEMETRY_FLUSH_TIMEOUT_MS, logger, redact);
+  const providers = () => [...meterProviders, ...loggerProviders];
   let stopped: Promise<void> | undefined;
   return {
-    meter: meterProvider.getMeter(serviceName),
+    meter: (meterProviders[0] as MeterProvider).getMeter(serviceName),
     metricsHandler: prometheus.handler,
-    emitLog: ({ body, attributes, severity = 'info' }) =>
-      otelLogger.emit({ ...SEVERITY[severity], body, attributes }),
+    emitLog: emitter(loggerProviders[0] as LoggerProvider),
+    azureMonitorOnly: (renames) => {
+      if (!connectionString) return null;
+      // its own pipeline: the Prometheus and OTLP readers never see these instruments
+      const azure = azureExport(connectionString);
+      const views = Object.entries(renames).map(([instrumentName, name]) => ({
+        instrumentName,
+        name,
+      }));
+      const meters = new MeterProvider({ resource, readers: [azure.reader], views });
+      const logs = new LoggerProvider({ resource, processors: [azure.processor] });
+      meterProviders.push(meters);
+      loggerProviders.push(logs);
+      return { meter: meters.getMeter(serviceName), emitLog: emitter(logs) };
+    },
     forceFlush: () =>
-      settle('telemetry flush', [meterProvider.forceFlush(), loggerProvider.forceFlush()]),
+      settle(
+        'telemetry flush',
+        providers().map((provider) => provider.forceFlush()),
+      ),
     shutdown: () =>
-      (stopped ??= settle('telemetry shutdown', [
-        meterProvider.shutdown(),
-        loggerProvider.shutdown(),
-      ])),
+      (stopped ??= settle(
+        'telemetry shutdown',
+        providers().map((provider) => provider.shutdown()),
+      )),
   };
 }
 

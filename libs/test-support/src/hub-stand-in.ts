@@ -1,5 +1,6 @@
-// JupyterHub's REST API as our services call it: the token check (GET /hub/api/user) and the
-// paged list of active users (GET /hub/api/users), from a table of tokens and users.
+// JupyterHub's REST API as our services call it: the token check (GET /hub/api/user), the
+// paged list of active users (GET /hub/api/users) and one user (GET /hub/api/users/{name}), from a
+// table of tokens and users.
 import type { IncomingMessage } from 'node:http';
 import { applyFault, NO_FAULT, sendJson } from './faults';
 import type { FaultRule } from './faults';
@@ -29,8 +30,8 @@ export interface HubStandIn {
   fault: FaultRule;
   /** Every request that arrived, faulted or not. */
   readonly requests: RecordedRequest[];
-  /** How many requests reached /hub/api/<route> (`user` or `users`). */
-  calls(route: 'user' | 'users'): number;
+  /** How many requests reached /hub/api/<route> (`user`, `users`, or `users/{name}` for any name). */
+  calls(route: 'user' | 'users' | 'users/{name}'): number;
   close(): Promise<void>;
 }
 
@@ -46,6 +47,7 @@ export const CALLERS = {
   monitor: caller('service', 'usage-monitor', ['list:users', 'read:servers']),
   webhook: caller('service', 'spawn-webhook', ['custom:pc-id-users:read']),
   hook: caller('service', 'spawn-hook', ['custom:spawn-environment:read']),
+  events: caller('service', 'server-events', ['custom:server-events:write']),
   metrics: caller('service', 'prometheus', ['read:metrics']),
   kbatch: caller('service', 'kbatch', ['read:users:name']),
   ada: caller('user', 'ada@example.com', [
@@ -82,6 +84,11 @@ export async function startHubStandIn(port = 0): Promise<HubStandIn> {
     if (!owner)
       return sendJson(res, 403, { status: 403, message: 'Missing or invalid credentials.' });
     if (url.pathname === `${API}/user`) return sendJson(res, 200, ownerModel(owner));
+    if (url.pathname.startsWith(`${API}/users/`)) {
+      const name = decodeURIComponent(url.pathname.slice(`${API}/users/`.length));
+      const user = users.find((each) => each.name === name);
+      return user ? sendJson(res, 200, userModel(user)) : sendJson(res, 404, { status: 404 });
+    }
     if (url.pathname !== `${API}/users`) return sendJson(res, 404, { status: 404 });
     if (!owner.scopes.includes('list:users')) return sendJson(res, 403, { status: 403 });
     // The services must ask for pages: without the header the hub sends one unbounded list.
@@ -95,7 +102,11 @@ export async function startHubStandIn(port = 0): Promise<HubStandIn> {
     res.writeHead(200, { 'content-type': 'application/json' }).end(pages.get(key));
   }, port);
   const calls = (route: string) =>
-    server.requests.filter((r) => r.path.split('?')[0] === `${API}/${route}`).length;
+    server.requests.filter((r) => {
+      const path = r.path.split('?')[0] ?? '';
+      if (route === 'users/{name}') return path.startsWith(`${API}/users/`);
+      return path === `${API}/${route}`;
+    }).length;
   return Object.assign(hub, {
     apiUrl: `${server.url}hub/api`,
     requests: server.requests,
