@@ -55,17 +55,11 @@ async function start<Shape extends HubServiceShape>(options: HubServiceOptions<S
   const common = config as unknown as z.infer<z.ZodObject<HubServiceShape>>;
   const logger = createLogger(name);
   const telemetry = startTelemetry({ serviceName: name, environment: common, logger });
-  const hub = new HubClient({
-    apiUrl: common.JUPYTERHUB_API_URL,
-    token: common.JUPYTERHUB_API_TOKEN,
-  });
+  const hubApi = { apiUrl: common.JUPYTERHUB_API_URL, token: common.JUPYTERHUB_API_TOKEN };
+  const hub = new HubClient(hubApi);
   // Callers' token checks on a pool of their own with few connections: a flood of made-up tokens
   // waits its turn there, while the service's own calls (the monitor's listing) go on.
-  const checks = new HubClient({
-    apiUrl: common.JUPYTERHUB_API_URL,
-    token: common.JUPYTERHUB_API_TOKEN,
-    connections: TOKEN_CHECK_CONNECTIONS,
-  });
+  const checks = new HubClient({ ...hubApi, connections: TOKEN_CHECK_CONNECTIONS });
   const deadlineMs = options.deadlineMs(config);
   // telemetry flushes last, so the shutdown's own lines and counts are exported too
   const service = createService({
