@@ -3,7 +3,7 @@ import { inspect } from 'node:util';
 import { HubClient } from './hub-client';
 import { HubError } from './hub-error';
 import type { HubClientOptions } from './options';
-import { sendJson, startHttpServer, type TestServer } from '@pchub/test-support';
+import { sendJson, sleep, startHttpServer, type TestServer } from '@pchub/test-support';
 
 const TOKEN = 'svc-token-5f0c2a9e1d';
 const CALLER = 'caller-token-77aa01';
@@ -39,6 +39,7 @@ describe('HubClient options', () => {
       { ...valid, token: 'abc\r\nx-injected: 1' },
       'token must be a non-empty string of visible ASCII characters',
     ],
+    ['no connections', { ...valid, connections: 0 }, 'connections must be a positive integer'],
   ])('rejects %s', (_name, options, message) => {
     expect(() => new HubClient(options as HubClientOptions)).toThrow(new TypeError(message));
   });
@@ -186,6 +187,27 @@ describe('HubClient calls', () => {
     expect(hub.requests).toHaveLength(10);
     // the pool may open a second socket while the first one settles, but not one per call
     expect(hub.connections() - before).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('HubClient connections', () => {
+  it('sends at most `connections` requests at once; the others wait their turn', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const hub = await startHttpServer(async (_req, res) => {
+      most = Math.max(most, (inFlight += 1));
+      await sleep(50);
+      inFlight -= 1;
+      sendJson(res, 200, OWNER);
+    });
+    const client = new HubClient({ apiUrl: hub.url, token: TOKEN, connections: 2 });
+    const owners = await Promise.all(
+      Array.from({ length: 8 }, () => client.tokenOwner(CALLER, deadline())),
+    );
+    expect(owners).toHaveLength(8);
+    expect(most).toBe(2);
+    await client.close();
+    await hub.close();
   });
 });
 

@@ -30,7 +30,7 @@ export class HubClient {
   constructor(options: HubClientOptions) {
     const valid = validateOptions(options);
     this.#token = valid.token;
-    this.#transport = new HubTransport(valid.apiUrl);
+    this.#transport = new HubTransport(valid.apiUrl, valid.connections);
   }
 
   /** GET /user with a caller's token: who owns it and which scopes it has. */

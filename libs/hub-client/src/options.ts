@@ -4,6 +4,8 @@ export interface HubClientOptions {
   apiUrl: string;
   /** the service's own token, for the listing (a token check sends the caller's) */
   token: string;
+  /** most requests to the hub at once, the rest wait their turn (default 8) */
+  connections?: number;
 }
 
 export interface UserQuery {
@@ -15,7 +17,10 @@ export interface UserQuery {
 export interface ValidOptions {
   apiUrl: string;
   token: string;
+  connections: number;
 }
+
+const DEFAULT_CONNECTIONS = 8;
 
 // Visible ASCII only: anything else could not travel in a header (or would split it).
 const TOKEN = /^[\x21-\x7e]+$/;
@@ -33,8 +38,12 @@ export function validateOptions(options: HubClientOptions): ValidOptions {
   if (!isToken(options.token)) {
     throw new TypeError('token must be a non-empty string of visible ASCII characters');
   }
+  const connections = options.connections ?? DEFAULT_CONNECTIONS;
+  if (!(Number.isSafeInteger(connections) && connections > 0)) {
+    throw new TypeError('connections must be a positive integer');
+  }
   // no trailing slash, so API paths ('/users') append cleanly
-  return { apiUrl: url.href.replace(/\/+$/, ''), token: options.token };
+  return { apiUrl: url.href.replace(/\/+$/, ''), token: options.token, connections };
 }
 
 /** True when `value` can be sent as a hub token. */

@@ -17,9 +17,14 @@ export interface GetRequest {
 /** GETs JSON from the hub over a keep-alive pool, mapping every failure to a HubError. */
 export class HubTransport {
   // one pool for the client's life: the usage monitor pages through users every cycle
-  private readonly agent = upstreamAgent({ maxResponseBytes: MAX_BODY_BYTES, connections: 8 });
+  private readonly agent;
 
-  constructor(private readonly apiUrl: string) {}
+  constructor(
+    private readonly apiUrl: string,
+    connections: number,
+  ) {
+    this.agent = upstreamAgent({ maxResponseBytes: MAX_BODY_BYTES, connections });
+  }
 
   // The caller's signal covers connect, headers and body alike.
   async getJson(req: GetRequest, signal: AbortSignal): Promise<unknown> {

@@ -3,9 +3,12 @@
 Starting hundreds of real notebook servers does not fit on two cores, so each
 "server" is only a route to that shared process. The hub still does everything
 it does for a real spawn (tokens, proxy routes, readiness checks, state in the
-database), which is what the tests exercise.
+database), which is what the tests exercise. What a real server's process would get in its environment
+(the pre_spawn_hook's variable included) is kept in the state as SHA-256 digests, for tests
+to compare with what they handed out without the values themselves being stored.
 """
 
+import hashlib
 import os
 
 from jupyterhub.spawner import Spawner
@@ -22,22 +25,33 @@ class LightSpawner(Spawner):
 
     # The state marks a started server, so a restarted hub knows it is still running.
     started_url = Unicode("")
+    # SHA-256 of each variable set through Spawner.environment, as the process would get it.
+    env_digests = {}
 
     def load_state(self, state):
         super().load_state(state)
         self.started_url = state.get("light_url", "")
+        self.env_digests = state.get("env_sha256", {})
 
     def get_state(self):
         state = super().get_state()
         if self.started_url:
             state["light_url"] = self.started_url
+            state["env_sha256"] = self.env_digests
         return state
 
     def clear_state(self):
         super().clear_state()
         self.started_url = ""
+        self.env_digests = {}
 
     async def start(self):
+        env = self.get_env()
+        self.env_digests = {
+            name: hashlib.sha256(env[name].encode()).hexdigest()
+            for name in self.environment
+            if name in env
+        }
         self.started_url = self.shared_url
         return self.shared_url
 

@@ -118,6 +118,11 @@ export class RunningHub {
     return servers.serverPid(this.api.bind(this), user, serverName);
   }
 
+  /** Light spawner only: SHA-256 of each variable set through Spawner.environment, by name. */
+  serverEnvDigests(user: string, serverName = ''): Promise<Record<string, string>> {
+    return servers.serverEnvDigests(this.api.bind(this), user, serverName);
+  }
+
   serviceUrl(name: string): string {
     return `${this.url}services/${encodeURIComponent(name)}/`;
   }

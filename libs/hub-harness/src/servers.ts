@@ -110,3 +110,22 @@ export async function serverPid(api: Api, user: string, serverName: string): Pro
   }
   return pid;
 }
+
+/**
+ * The light spawner's record of the server's environment (needs admin:server_state): the SHA-256
+ * of each variable set through Spawner.environment, the pre_spawn_hook's included, by name.
+ */
+export async function serverEnvDigests(
+  api: Api,
+  user: string,
+  serverName: string,
+): Promise<Record<string, string>> {
+  const model = await serverModel(api, user, serverName);
+  const digests = model?.state?.['env_sha256'];
+  if (typeof digests !== 'object' || digests === null) {
+    throw new Error(
+      `server ${user}/${serverName} has no environment digests (not running, or not the light spawner)`,
+    );
+  }
+  return digests as Record<string, string>;
+}

@@ -168,6 +168,35 @@ describe('LookupCache', () => {
     expect(calls).toEqual(['a', 'b', 'c', 'b']);
   });
 
+  it('keeps misses apart: a flood of them never pushes a found value out', async () => {
+    const { calls, lookup } = countingLookup(async (key) =>
+      key.startsWith('known') ? { found: { pk: 1 } } : { missing: 'user_not_found' },
+    );
+    const cache = new LookupCache({ ...options, maxEntries: 2, maxMisses: 3 }, lookup);
+    await cache.get('known-a', live);
+    await cache.get('known-b', live);
+    for (let i = 0; i < 50; i += 1) await cache.get(`made-up-${i}`, live);
+    expect((await cache.get('known-a', live)).outcome).toBe('hit');
+    expect((await cache.get('known-b', live)).outcome).toBe('hit');
+    // the misses pushed out only each other: the last three are still there
+    expect((await cache.get('made-up-49', live)).outcome).toBe('hit');
+    expect((await cache.get('made-up-46', live)).outcome).toBe('miss');
+    expect(calls.filter((key) => key.startsWith('known'))).toEqual(['known-a', 'known-b']);
+  });
+
+  it('keeps one answer per key when a miss turns into a found value', async () => {
+    let exists = false;
+    const cache = new LookupCache<string, Account, Miss>(
+      { ...options, missTtlSeconds: 0.05 },
+      async () => (exists ? { found: { pk: 9 } } : { missing: 'user_not_found' }),
+    );
+    expect((await cache.get('new', live)).answer).toEqual({ missing: 'user_not_found' });
+    exists = true;
+    await sleep(80);
+    expect((await cache.get('new', live)).answer).toEqual({ found: { pk: 9 } });
+    expect(await cache.get('new', live)).toEqual({ answer: { found: { pk: 9 } }, outcome: 'hit' });
+  });
+
   it('keys inputs by keyOf and hands the lookup the input itself', async () => {
     const seen: string[] = [];
     const cache = new LookupCache<{ secret: string }, Account>(

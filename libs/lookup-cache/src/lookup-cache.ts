@@ -23,13 +23,15 @@ interface Flight<V, M extends string> {
 }
 
 /**
- * Found values live for ttlSeconds, misses (and which kind) for missTtlSeconds, failures never.
- * Concurrent gets of one key share one lookup; each caller waits no longer than its own signal,
- * and the lookup is cancelled once every caller waiting for it has given up.
+ * Found values live for ttlSeconds, misses (and which kind) for missTtlSeconds, failures never;
+ * each in a store of its own, so a flood of misses (random tokens, made-up names) never pushes a
+ * found value out. Concurrent gets of one key share one lookup; each caller waits no longer than
+ * its own signal, and the lookup is cancelled once every caller waiting for it has given up.
  */
 export class LookupCache<I, V, M extends string = never> {
   private readonly options: ResolvedOptions<I>;
-  private readonly answers: LRUCache<string, Answer<V, M>>;
+  private readonly found: LRUCache<string, Answer<V, M>>;
+  private readonly misses: LRUCache<string, Answer<V, M>>;
   private readonly flights = new Map<string, Flight<V, M>>();
 
   constructor(
@@ -40,10 +42,15 @@ export class LookupCache<I, V, M extends string = never> {
     if (typeof lookup !== 'function') {
       throw new TypeError('lookup-cache: lookup must be a function');
     }
-    this.answers = new LRUCache<string, Answer<V, M>>({
+    // Exact clock reads: an entry must never be served even a millisecond past its TTL.
+    this.found = new LRUCache({
       max: this.options.maxEntries,
       ttl: this.options.ttlMs,
-      // Exact clock reads: an entry must never be served even a millisecond past its TTL.
+      ttlResolution: 0,
+    });
+    this.misses = new LRUCache({
+      max: this.options.maxMisses,
+      ttl: this.options.missTtlMs,
       ttlResolution: 0,
     });
   }
@@ -58,7 +65,7 @@ export class LookupCache<I, V, M extends string = never> {
     signal: AbortSignal,
   ): Promise<{ answer: Answer<V, M>; outcome: CacheOutcome }> {
     const key = this.options.keyOf(input);
-    const cached = this.answers.get(key);
+    const cached = this.found.get(key) ?? this.misses.get(key);
     if (cached !== undefined) return { answer: cached, outcome: 'hit' };
     // Nothing is started for a caller that already gave up.
     if (signal.aborted) throw deadlinePassed();
@@ -79,8 +86,14 @@ export class LookupCache<I, V, M extends string = never> {
       (found) => {
         // An abandoned lookup that answers after all is dropped: its callers were told it failed.
         if (!this.land(key, flight)) return;
-        const ttl = 'found' in found ? this.options.ttlMs : this.options.missTtlMs;
-        this.answers.set(key, found, { ttl });
+        // one store per key: a found value replaces a miss's entry, and the other way round
+        if ('found' in found) {
+          this.misses.delete(key);
+          this.found.set(key, found);
+        } else {
+          this.found.delete(key);
+          this.misses.set(key, found);
+        }
       },
       () => this.land(key, flight),
     );

@@ -21,6 +21,7 @@ describe('LookupCache options', () => {
     ],
     [{ maxEntries: 1.5 }, 'lookup-cache: maxEntries must be a positive integer, got 1.5'],
     [{ maxEntries: 0 }, 'lookup-cache: maxEntries must be a positive integer, got 0'],
+    [{ maxMisses: -3 }, 'lookup-cache: maxMisses must be a positive integer, got -3'],
     [{ keyOf: 'sha256' }, 'lookup-cache: keyOf must be a function'],
   ])('rejects %p', (override, message) => {
     expect(() => new LookupCache({ ...valid, ...(override as object) }, lookup)).toThrow(

@@ -8,7 +8,10 @@ export type LookupCacheOptions<I> = {
   ttlSeconds: number;
   /** How long a miss is served: briefly, so a new account shows up soon. */
   missTtlSeconds: number;
+  /** Most found values kept. */
   maxEntries?: number;
+  /** Most misses kept, apart from the found values (default: maxEntries). */
+  maxMisses?: number;
 } & KeyOption<I>;
 
 export const DEFAULT_MAX_ENTRIES = 10_000;
@@ -17,6 +20,7 @@ export interface ResolvedOptions<I> {
   ttlMs: number;
   missTtlMs: number;
   maxEntries: number;
+  maxMisses: number;
   keyOf: (input: I) => string;
 }
 
@@ -24,10 +28,12 @@ export interface ResolvedOptions<I> {
 export function resolveOptions<I>(options: LookupCacheOptions<I>): ResolvedOptions<I> {
   const keyOf = options.keyOf ?? String;
   if (typeof keyOf !== 'function') throw new TypeError('lookup-cache: keyOf must be a function');
+  const maxEntries = positiveInteger('maxEntries', options.maxEntries ?? DEFAULT_MAX_ENTRIES);
   return {
     ttlMs: secondsToMs('ttlSeconds', options.ttlSeconds),
     missTtlMs: secondsToMs('missTtlSeconds', options.missTtlSeconds),
-    maxEntries: positiveInteger('maxEntries', options.maxEntries ?? DEFAULT_MAX_ENTRIES),
+    maxEntries,
+    maxMisses: positiveInteger('maxMisses', options.maxMisses ?? maxEntries),
     keyOf,
   };
 }

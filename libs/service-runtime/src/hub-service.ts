@@ -7,6 +7,10 @@ import { createLogger, type Logger } from './logger';
 import { failedToStart, runService } from './run';
 import { createService, type Service } from './service';
 
+// A service's callers share few tokens (the hook's, the webhook's, Prometheus's), each checked
+// once per cache TTL: a few connections carry them, and cap what made-up tokens can ask of the hub.
+const TOKEN_CHECK_CONNECTIONS = 4;
+
 /** What every hub service's configuration holds: where it listens, the hub, the telemetry. */
 export type HubServiceShape = typeof serviceEnv & typeof hubEnv & typeof telemetryEnv;
 
@@ -16,7 +20,7 @@ export interface HubServiceParts<Config> {
   telemetry: Telemetry;
   /** the hub's REST API with the service's own token */
   hub: HubClient;
-  /** callers' token checks against that hub */
+  /** callers' token checks against that hub, on a pool of their own (at most 4 at once) */
   auth: HubAuth;
   /** routes go on its router; its shutdown hooks run beside the hub pool's, before telemetry's flush */
   service: Service;
@@ -51,10 +55,11 @@ async function start<Shape extends HubServiceShape>(options: HubServiceOptions<S
   const common = config as unknown as z.infer<z.ZodObject<HubServiceShape>>;
   const logger = createLogger(name);
   const telemetry = startTelemetry({ serviceName: name, environment: common, logger });
-  const hub = new HubClient({
-    apiUrl: common.JUPYTERHUB_API_URL,
-    token: common.JUPYTERHUB_API_TOKEN,
-  });
+  const hubApi = { apiUrl: common.JUPYTERHUB_API_URL, token: common.JUPYTERHUB_API_TOKEN };
+  const hub = new HubClient(hubApi);
+  // Callers' token checks on a pool of their own with few connections: a flood of made-up tokens
+  // waits its turn there, while the service's own calls (the monitor's listing) go on.
+  const checks = new HubClient({ ...hubApi, connections: TOKEN_CHECK_CONNECTIONS });
   const deadlineMs = options.deadlineMs(config);
   // telemetry flushes last, so the shutdown's own lines and counts are exported too
   const service = createService({
@@ -64,7 +69,9 @@ async function start<Shape extends HubServiceShape>(options: HubServiceOptions<S
     deadlineMs,
     flush: () => telemetry.shutdown(),
   });
-  options.setUp({ config, logger, telemetry, hub, auth: createHubAuth({ hub, logger }), service });
+  const auth = createHubAuth({ hub: checks, logger });
+  options.setUp({ config, logger, telemetry, hub, auth, service });
   service.onShutdown(() => hub.close());
+  service.onShutdown(() => checks.close());
   await runService(service);
 }
