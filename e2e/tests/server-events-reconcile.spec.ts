@@ -2,7 +2,7 @@
 // no server event (the server-actions schema says so); usage-monitor's next reconciling listing
 // corrects the gauges and ends the session. Real notebook servers (the local-process spawner),
 // so there is a process to kill; the hub polls them every second.
-import { freePort, startApp, waitFor, type AppProcess } from '@pchub/test-support';
+import { freePort, parseSamples, startApp, waitFor, type AppProcess } from '@pchub/test-support';
 import { serverEventsConfig, serverEventsIdentity, startHub } from '@pchub/hub-harness';
 import type { RunningHub } from '@pchub/hub-harness';
 
@@ -16,13 +16,7 @@ let hub: RunningHub;
 let monitor: AppProcess;
 
 async function scrape(): Promise<Map<string, number>> {
-  const samples = new Map<string, number>();
-  for (const line of (await (await fetch(`${monitor.url}metrics`)).text()).split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const space = line.lastIndexOf(' ');
-    samples.set(line.slice(0, space), Number(line.slice(space + 1)));
-  }
-  return samples;
+  return parseSamples(await (await fetch(`${monitor.url}metrics`)).text());
 }
 
 const running = async () =>

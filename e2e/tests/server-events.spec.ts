@@ -2,7 +2,14 @@
 // the chart loads it) on a real JupyterHub: exact through a burst, fresh within 10 s, and
 // nothing lost or counted twice across restarts of the monitor and of the hub. The monitor runs
 // beside the hub (an unmanaged service at a fixed port), so each can restart without the other.
-import { expectNoSecrets, freePort, startApp, waitFor, type AppProcess } from '@pchub/test-support';
+import {
+  expectNoSecrets,
+  freePort,
+  parseSamples,
+  startApp,
+  waitFor,
+  type AppProcess,
+} from '@pchub/test-support';
 import {
   forEachLimit,
   serverEventsConfig,
@@ -26,16 +33,6 @@ let monitor: AppProcess;
 const outputs: string[] = [];
 
 type Samples = Map<string, number>;
-
-function parseSamples(text: string): Samples {
-  const samples: Samples = new Map();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const space = line.lastIndexOf(' ');
-    samples.set(line.slice(0, space), Number(line.slice(space + 1)));
-  }
-  return samples;
-}
 
 async function scrape(): Promise<Samples> {
   return parseSamples(await (await fetch(`${monitor.url}metrics`)).text());

@@ -269,6 +269,20 @@ test('a profile whose last server stops reads 0', async () => {
   expect(samples.get('pchub_active_users{environment="e2e"}')).toBe(205 + 1);
 });
 
+test('says in its log that no server events come and that it lists every interval', async () => {
+  // 90 s after its start (three of the hub-side part's heartbeats)
+  const [line] = await until(
+    'server_events_silent',
+    async () => {
+      const lines = monitorLines().filter((l) => l['code'] === 'server_events_silent');
+      return lines.length ? lines : undefined;
+    },
+    120_000,
+  );
+  expect(line).toMatchObject({ level: 'warn', interval_seconds: 1 });
+  expect(String(line!['msg'])).toContain('is its server_events.py loaded?');
+});
+
 test('custom metrics and session_ended traces reach Azure Monitor with their dimensions', async () => {
   const envelopes = await until('exports with the session traces', async () => {
     const all = ingestion.envelopes();
