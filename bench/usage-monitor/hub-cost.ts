@@ -1,10 +1,12 @@
 // What usage-monitor costs a real JupyterHub (light spawner), and how fresh its gauges are:
-// the hub process's own CPU time over the same window, with the same churn of starts and stops,
-// (1) without any monitor, (2) with the monitor at its defaults but no server events (the
-// polling-only fallback: a listing every 60 s), (3) with the chart's server_events.py and the
-// monitor at its defaults (events; a listing at start, then every 900 s), (4) without a monitor
-// again (drift), (5) with server events again (the order's share). Usage (see README.md):
-//   npx node dist/bench/usage-monitor/hub-cost.js [activeUsers=2000] [windowSeconds=300]
+// the hub process's own CPU time over windows of the same length, with the same churn of starts
+// and stops, each on a freshly restarted hub: without any monitor, with the monitor at its
+// defaults but no server events (the polling-only fallback: a listing every 60 s), and with the
+// chart's server_events.py and the monitor at its defaults (events; a listing at start, then
+// every 900 s), interleaved (ORDER). Per window it also counts the hub's requests by handler from
+// the hub's own /hub/metrics, so what the monitor asked the hub is counted, not assumed.
+// Usage (see README.md):
+//   npx node dist/bench/usage-monitor/hub-cost.js [activeUsers=2000] [windowSeconds=150]
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,22 +22,43 @@ import { freePort, parseSamples, sleep, startApp, waitFor } from '@pchub/test-su
 import type { AppProcess } from '@pchub/test-support';
 
 const ACTIVE_USERS = Number(process.argv[2] ?? 2_000);
-const WINDOW_S = Number(process.argv[3] ?? 300);
+const WINDOW_S = Number(process.argv[3] ?? 150);
 // One churn step every 7.5 s, start and stop in turn: 4 starts and 4 stops a minute.
 const STEP_MS = 7_500;
-const POOL = Math.max(50, Math.ceil((4 * WINDOW_S * 8) / 60 / 2) + 10);
 const MONITOR = 'usage-monitor';
 const CLOCK_TICKS = 100;
 const RECONCILE_S = 900;
-const SETTLE_MS = 20_000;
+const POLL_S = 60;
+const PAGE_SIZE = 200;
+// Every window starts this long after its hub restart (the hub's start-up work, which polls
+// every server, is over; the monitor, started 20 s after the restart, has done its first
+// listing), so the hub's own periodic work falls alike in every window.
+const MONITOR_AFTER_MS = 20_000;
+const WINDOW_AFTER_MS = 50_000;
 
-interface Phase {
-  name: string;
+type Mode = 'none' | 'polling' | 'events';
+
+const PHASES: Record<Mode, string> = {
+  none: 'without a monitor',
+  polling: 'monitor, polling only (no server events)',
+  events: 'monitor with server events (defaults)',
+};
+// Interleaved so that each phase's windows sit, on average, at the same point of the run (4th
+// of 7): a drift of the machine's load over the run moves every phase alike. Each monitor window
+// has a monitor-less window on either side, its own baseline.
+const ORDER: Mode[] = ['none', 'polling', 'events', 'none', 'events', 'polling', 'none'];
+// The churn stops a pool server every other step, in every window; 10 to spare.
+const POOL = ORDER.length * Math.ceil((WINDOW_S * 1000) / STEP_MS / 2) + 10;
+
+interface Window {
+  mode: Mode;
   hubCpuS: number;
   /** of which the hub's threads other than its main one (the server events sender among them) */
   hubOtherThreadsCpuS: number;
   windowS: number;
   load: [number, number];
+  /** the hub's own request counters (/hub/metrics), by "METHOD handler", over the window */
+  hubRequests: Map<string, number>;
   monitorCpuS?: number;
   monitorPeakRssMb?: number;
   /** the bench's own scrapes of the monitor's metrics in the window, and the CPU of one */
@@ -44,6 +67,33 @@ interface Phase {
   startFreshMs?: number[];
   stopFreshMs?: number[];
   endedFreshMs?: number[];
+}
+
+// The hub's request counters: what the monitor asks the hub is a listing page (GET /users) or a
+// token check (GET /user, for the hub-side part's token, cached 300 s); the churn uses others.
+const LISTING = 'GET jupyterhub.apihandlers.users.UserListAPIHandler';
+const TOKEN_CHECK = 'GET jupyterhub.apihandlers.users.SelfAPIHandler';
+const REQUEST_COUNT = /^jupyterhub_request_duration_seconds_count\{(.*)\}$/;
+
+function requestCounts(metrics: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const [series, value] of parseSamples(metrics)) {
+    const labels = REQUEST_COUNT.exec(series)?.[1];
+    if (labels === undefined) continue;
+    const label = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(labels)?.[1] ?? '?';
+    const key = `${label('method')} ${label('handler')}`;
+    counts.set(key, (counts.get(key) ?? 0) + value);
+  }
+  return counts;
+}
+
+function countsSince(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+  const since = new Map<string, number>();
+  for (const [key, value] of after) {
+    const delta = value - (before.get(key) ?? 0);
+    if (delta > 0) since.set(key, delta);
+  }
+  return since;
 }
 
 // utime + stime of a process, in seconds.
@@ -98,12 +148,11 @@ class Bench {
   private monitor: AppProcess | undefined;
   private readonly port: Promise<number> = freePort();
   private readonly flag = join(tmpdir(), `pchub-bench-server-events-${process.pid}`);
-  private readonly monitorOutputs: string[] = [];
   private churnUp = 0;
   private churnDown = 0;
   private step = 0;
 
-  async run(): Promise<Phase[]> {
+  async run(): Promise<Window[]> {
     const port = await this.port;
     const events = serverEventsIdentity();
     // server_events.py is loaded only while the flag file exists, so one hub (and its 2,000
@@ -122,13 +171,11 @@ class Bench {
     });
     try {
       await this.populate();
-      const phases: Phase[] = [];
-      phases.push(await this.phase('without a monitor', false));
-      phases.push(await this.phase('monitor, polling only (no server events)', false, 'polling'));
-      phases.push(await this.phase('monitor with server events (defaults)', true, 'events'));
-      phases.push(await this.phase('without a monitor, again', false));
-      phases.push(await this.phase('monitor with server events, again', true, 'events'));
-      return phases;
+      const windows: Window[] = [];
+      for (const [index, mode] of ORDER.entries()) {
+        windows.push(await this.window(mode, index));
+      }
+      return windows;
     } finally {
       await this.monitor?.stop();
       await this.hub.stop();
@@ -154,18 +201,18 @@ class Bench {
     );
   }
 
-  private async phase(
-    name: string,
-    withEvents: boolean,
-    monitor?: 'polling' | 'events',
-  ): Promise<Phase> {
-    if (withEvents) writeFileSync(this.flag, '');
+  private async window(mode: Mode, index: number): Promise<Window> {
+    if (mode === 'events') writeFileSync(this.flag, '');
     else rmSync(this.flag, { force: true });
     await this.hub.restart();
-    await sleep(SETTLE_MS);
-    if (monitor) await this.startMonitor(monitor);
-    await sleep(SETTLE_MS);
+    const restarted = performance.now();
+    await sleep(MONITOR_AFTER_MS);
+    if (mode !== 'none') await this.startMonitor(mode);
+    const late = performance.now() - restarted - WINDOW_AFTER_MS;
+    if (late > 0) console.error(`# window ${index + 1} starts ${Math.round(late / 1000)} s late`);
+    await sleep(-late);
     const pid = hubPid();
+    const requests0 = await this.hubRequestCounts();
     const load0 = loadavg()[0]!;
     const hub0 = cpuSeconds(pid);
     const threads0 = otherThreadsCpuSeconds(pid);
@@ -180,7 +227,7 @@ class Bench {
         const gauge = (profile: string) =>
           samples.get(`pchub_active_servers{profile="${profile}",environment="bench"}`) ?? NaN;
         seen.push({ at: performance.now(), up: gauge('churn-up'), pool: gauge('churn-pool') });
-        await sleep(monitor === 'events' ? 250 : 1_000);
+        await sleep(mode === 'events' ? 250 : 1_000);
       }
     })();
     const steps: {
@@ -197,17 +244,20 @@ class Bench {
     }
     await sleep(Math.max(0, t0 + WINDOW_S * 1000 - performance.now()));
     const windowS = (performance.now() - t0) / 1000;
-    const phase: Phase = {
-      name,
+    const phase: Window = {
+      mode,
       hubCpuS: cpuSeconds(pid) - hub0,
       hubOtherThreadsCpuS: otherThreadsCpuSeconds(pid) - threads0,
       windowS,
       load: [load0, loadavg()[0]!],
+      hubRequests: new Map(),
     };
+    // read outside the window, as the first was
+    phase.hubRequests = countsSince(requests0, await this.hubRequestCounts());
     if (this.monitor) {
       const monitorCpuS = cpuSeconds(this.monitor.pid) - monitor0;
       // let the last steps show (a listing a minute in polling mode), then stop scraping
-      await sleep(monitor === 'events' ? 5_000 : 65_000);
+      await sleep(mode === 'events' ? 5_000 : 65_000);
       scraping = false;
       await scraper;
       phase.monitorCpuS = monitorCpuS;
@@ -235,14 +285,23 @@ class Bench {
           .filter((step) => step.kind === 'stop')
           .map((step) => ({ user: step.user, at: step.wall })),
       );
-      this.monitorOutputs.push(this.monitor.output());
       await this.monitor.stop();
       this.monitor = undefined;
     }
+    // everything measured, should the summary need to be made again
     console.error(
-      `# ${name}: ${JSON.stringify({ ...phase, startFreshMs: phase.startFreshMs?.length, stopFreshMs: phase.stopFreshMs?.length, endedFreshMs: phase.endedFreshMs?.length })}`,
+      `# ${index + 1} ${PHASES[mode]}: ${JSON.stringify({ ...phase, hubRequests: Object.fromEntries(phase.hubRequests) })}`,
     );
     return phase;
+  }
+
+  // The hub's request counters, read with the admin token (read:metrics).
+  private async hubRequestCounts(): Promise<Map<string, number>> {
+    const response = await fetch(`${this.hub.url}hub/metrics`, {
+      headers: { authorization: `token ${this.hub.adminToken}` },
+    });
+    if (!response.ok) throw new Error(`GET /hub/metrics: ${response.status}`);
+    return requestCounts(await response.text());
   }
 
   // The monitor's CPU per scrape of its metrics, from 200 in a row.
@@ -307,50 +366,99 @@ class Bench {
   }
 }
 
-function fmt(values: number[] | undefined): string {
-  if (!values?.length) return '–';
+function fmt(values: number[]): string {
+  if (!values.length) return '–';
   return `${(percentile(values, 50) / 1000).toFixed(2)} / ${(Math.max(...values) / 1000).toFixed(2)} (n=${values.length})`;
 }
 
-async function main(): Promise<void> {
-  const phases = await new Bench().run();
-  const [base1, polling, events, base2, events2] = phases as [Phase, Phase, Phase, Phase, Phase];
-  const baseline = (base1.hubCpuS / base1.windowS + base2.hubCpuS / base2.windowS) / 2;
-  const share = (phase: Phase) => phase.hubCpuS / phase.windowS - baseline;
-  // events mode lists once every 900 s; the window saw none: add its share, from the polling
-  // phase's cost per listing (a listing a minute there)
-  const perListingS = share(polling) * 60;
-  const eventsShare = (share(events) + share(events2)) / 2;
-  const eventsTotal = eventsShare + perListingS / RECONCILE_S;
+const pct = (share: number, digits = 3) => `${(share * 100).toFixed(digits)} %`;
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+const range = (values: number[], digits = 3) =>
+  `${pct(Math.min(...values), digits)} to ${pct(Math.max(...values), digits)}`;
+const scaled = (share: number) => (share * 10_000) / ACTIVE_USERS;
+const share = (w: Window) => w.hubCpuS / w.windowS;
+
+// A monitor window's hub share minus the mean of the monitor-less windows on either side of it.
+function excess(windows: Window[], index: number): number {
+  const before = windows
+    .slice(0, index)
+    .reverse()
+    .find((w) => w.mode === 'none');
+  const after = windows.slice(index + 1).find((w) => w.mode === 'none');
+  const neighbours = [before, after].filter((w): w is Window => w !== undefined);
+  return share(windows[index]!) - mean(neighbours.map(share));
+}
+
+function printWindows(windows: Window[]): void {
   console.log(
-    `active users ${ACTIVE_USERS} (+${POOL} in the churn pool), window ${WINDOW_S} s, churn 4 starts + 4 stops a minute`,
+    '| # | phase | hub CPU s | of it, other threads s | share of one core | minus neighbours | load 1-min before/after | hub requests | listing pages (GET /users) | token checks (GET /user) |',
   );
-  console.log(
-    '| phase | hub CPU s (other threads) | share of one core | minus baseline | scaled to 10,000 | load 1-min before/after | monitor CPU s (share) | monitor peak RSS MB | start→gauge p50/max s | stop→gauge p50/max s | stop→session_ended p50/max s |',
-  );
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  for (const phase of phases) {
-    const hubShare = phase.hubCpuS / phase.windowS;
-    const delta = phase.monitorCpuS === undefined ? undefined : share(phase);
-    const scaled =
-      delta === undefined ? '–' : `${(((delta * 10_000) / ACTIVE_USERS) * 100).toFixed(2)} %`;
-    const own =
-      phase.monitorCpuS === undefined
-        ? undefined
-        : phase.monitorCpuS - (phase.scrapes ?? 0) * (phase.scrapeCpuS ?? 0);
-    const monitor =
-      phase.monitorCpuS === undefined || own === undefined
-        ? '–'
-        : `${own.toFixed(2)} (${((own / phase.windowS) * 100).toFixed(3)} %; ${phase.monitorCpuS.toFixed(2)} with the bench's ${phase.scrapes} scrapes)`;
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const [index, w] of windows.entries()) {
+    const total = [...w.hubRequests.values()].reduce((a, b) => a + b, 0);
     console.log(
-      `| ${phase.name} | ${phase.hubCpuS.toFixed(2)} (${phase.hubOtherThreadsCpuS.toFixed(2)}) | ${(hubShare * 100).toFixed(2)} % | ${delta === undefined ? '–' : `${(delta * 100).toFixed(3)} %`} | ${scaled} | ${phase.load.map((n) => n.toFixed(2)).join(' / ')} | ${monitor} | ${phase.monitorPeakRssMb?.toFixed(0) ?? '–'} | ${fmt(phase.startFreshMs)} | ${fmt(phase.stopFreshMs)} | ${fmt(phase.endedFreshMs)} |`,
+      `| ${index + 1} | ${PHASES[w.mode]} | ${w.hubCpuS.toFixed(2)} | ${w.hubOtherThreadsCpuS.toFixed(2)} | ${pct(share(w), 2)} | ${w.mode === 'none' ? '–' : pct(excess(windows, index))} | ${w.load.map((n) => n.toFixed(2)).join(' / ')} | ${total} | ${w.hubRequests.get(LISTING) ?? 0} | ${w.hubRequests.get(TOKEN_CHECK) ?? 0} |`,
     );
   }
+}
+
+function printPhases(windows: Window[]): { polling: number[]; events: number[] } {
+  const excesses = { polling: [] as number[], events: [] as number[] };
   console.log(
-    `hub CPU per full listing of ${ACTIVE_USERS + POOL} users (polling phase, per minute): ${perListingS.toFixed(2)} s (${((perListingS / ACTIVE_USERS) * 1000).toFixed(2)} ms per active user)`,
+    '| phase | windows × s | hub share of one core, mean (min to max) | minus baseline, mean (min to max) | scaled to 10,000 | other threads, share | listing pages / token checks | monitor CPU s (share) | monitor peak RSS MB | start→gauge p50/max s | stop→gauge p50/max s | stop→session_ended p50/max s |',
   );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const mode of ['none', 'polling', 'events'] as const) {
+    const indexes = [...windows.keys()].filter((i) => windows[i]!.mode === mode);
+    const of = indexes.map((i) => windows[i]!);
+    const seconds = of.reduce((sum, w) => sum + w.windowS, 0);
+    const shares = of.map(share);
+    const sum = (pick: (w: Window) => number) => of.reduce((total, w) => total + pick(w), 0);
+    const threads = pct(sum((w) => w.hubOtherThreadsCpuS) / seconds);
+    const requests = `${sum((w) => w.hubRequests.get(LISTING) ?? 0)} / ${sum((w) => w.hubRequests.get(TOKEN_CHECK) ?? 0)}`;
+    const head = `| ${PHASES[mode]} | ${of.length} × ${(seconds / of.length).toFixed(0)} | ${pct(mean(shares), 2)} (${range(shares, 2)}) |`;
+    if (mode === 'none') {
+      console.log(`${head} – | – | ${threads} | ${requests} | – | – | – | – | – |`);
+      continue;
+    }
+    const deltas = indexes.map((i) => excess(windows, i));
+    excesses[mode] = deltas;
+    // the bench's own scrapes of the monitor, at their measured cost, are not the monitor's
+    const own = sum((w) => (w.monitorCpuS ?? 0) - (w.scrapes ?? 0) * (w.scrapeCpuS ?? 0));
+    const all = (pick: (w: Window) => number[] | undefined) => of.flatMap((w) => pick(w) ?? []);
+    console.log(
+      `${head} ${pct(mean(deltas))} (${range(deltas)}) | ${pct(scaled(mean(deltas)), 2)} | ${threads} | ${requests} | ${own.toFixed(2)} (${pct(own / seconds)}) | ${Math.max(...of.map((w) => w.monitorPeakRssMb ?? 0)).toFixed(0)} | ${fmt(all((w) => w.startFreshMs))} | ${fmt(all((w) => w.stopFreshMs))} | ${fmt(all((w) => w.endedFreshMs))} |`,
+    );
+  }
+  return excesses;
+}
+
+async function main(): Promise<void> {
+  const windows = await new Bench().run();
   console.log(
-    `events mode (mean of its two windows) with its reconciliation every ${RECONCILE_S} s amortized: ${(eventsTotal * 100).toFixed(3)} % of one core at ${ACTIVE_USERS}, ${(((eventsTotal * 10_000) / ACTIVE_USERS) * 100).toFixed(2)} % scaled linearly to 10,000`,
+    `active users ${ACTIVE_USERS} (+${POOL} in the churn pool), ${ORDER.length} windows of ${WINDOW_S} s in the order ${ORDER.join(', ')}, churn 4 starts + 4 stops a minute`,
+  );
+  printWindows(windows);
+  console.log();
+  const { polling, events } = printPhases(windows);
+  const baselines = windows.filter((w) => w.mode === 'none').map(share);
+  const sd = Math.sqrt(mean(baselines.map((b) => (b - mean(baselines)) ** 2)));
+  console.log(
+    `baseline (without a monitor): ${pct(mean(baselines), 2)} ± ${pct(sd)} (standard deviation of ${baselines.length} windows; range ${pct(Math.max(...baselines) - Math.min(...baselines))})`,
+  );
+  // The polling windows' excess is their listings' cost: per listing, from the pages counted.
+  const pollingWindows = windows.filter((w) => w.mode === 'polling');
+  const pagesPerListing = Math.ceil((ACTIVE_USERS + POOL) / PAGE_SIZE);
+  const listings =
+    pollingWindows.reduce((n, w) => n + (w.hubRequests.get(LISTING) ?? 0), 0) / pagesPerListing;
+  const perListingS =
+    (mean(polling) * pollingWindows.reduce((n, w) => n + w.windowS, 0)) / Math.max(listings, 1);
+  console.log(
+    `hub CPU per full listing of ${ACTIVE_USERS + POOL} users (${pagesPerListing} pages; ${listings.toFixed(1)} listings in the polling windows): ${perListingS.toFixed(2)} s (${((perListingS / ACTIVE_USERS) * 1000).toFixed(2)} ms per active user); a listing every ${POLL_S} s: ${pct(perListingS / POLL_S)} of one core at ${ACTIVE_USERS}, ${pct(scaled(perListingS / POLL_S), 2)} scaled to 10,000`,
+  );
+  const eventsTotal = mean(events) + perListingS / RECONCILE_S;
+  console.log(
+    `events mode with its reconciliation every ${RECONCILE_S} s amortized: ${pct(eventsTotal)} of one core at ${ACTIVE_USERS}, ${pct(scaled(eventsTotal), 2)} scaled linearly to 10,000 (of which the listing ${pct(scaled(perListingS / RECONCILE_S), 2)})`,
   );
   console.log(
     `load average at the end: ${loadavg()
