@@ -7,6 +7,7 @@
 // the hub's own /hub/metrics, so what the monitor asked the hub is counted, not assumed.
 // Usage (see README.md):
 //   npx node dist/bench/usage-monitor/hub-cost.js [activeUsers=2000] [windowSeconds=150]
+//   ... hub-cost.js [activeUsers] [windowSeconds] --from <its stderr>: the tables again
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,11 +19,15 @@ import {
   startHub,
 } from '@pchub/hub-harness';
 import type { RunningHub } from '@pchub/hub-harness';
-import { freePort, parseSamples, sleep, startApp, waitFor } from '@pchub/test-support';
+import { freePort, parseSamples, seriesOf, sleep, startApp, waitFor } from '@pchub/test-support';
 import type { AppProcess } from '@pchub/test-support';
 
-const ACTIVE_USERS = Number(process.argv[2] ?? 2_000);
-const WINDOW_S = Number(process.argv[3] ?? 150);
+// [activeUsers] [windowSeconds] [--from <stderr of an earlier run>]
+const POSITIONAL = process.argv
+  .slice(2)
+  .filter((arg, i, all) => !arg.startsWith('--') && all[i - 1] !== '--from');
+const ACTIVE_USERS = Number(POSITIONAL[0] ?? 2_000);
+const WINDOW_S = Number(POSITIONAL[1] ?? 150);
 // One churn step every 7.5 s, start and stop in turn: 4 starts and 4 stops a minute.
 const STEP_MS = 7_500;
 const MONITOR = 'usage-monitor';
@@ -59,6 +64,8 @@ interface Window {
   load: [number, number];
   /** the hub's own request counters (/hub/metrics), by "METHOD handler", over the window */
   hubRequests: Map<string, number>;
+  /** the monitor's listings that ended in the window (its pchub_monitor_polls_total) */
+  listings?: number;
   monitorCpuS?: number;
   monitorPeakRssMb?: number;
   /** the bench's own scrapes of the monitor's metrics in the window, and the CPU of one */
@@ -96,12 +103,14 @@ function countsSince(before: Map<string, number>, after: Map<string, number>): M
   return since;
 }
 
-// utime + stime of a process, in seconds.
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+// utime + stime of a process (/proc/<pid>/stat) or of one thread (/proc/<pid>/task/<tid>/stat).
+function cpuSecondsOf(statPath: string): number {
+  const stat = readFileSync(statPath, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
+
+const cpuSeconds = (pid: number) => cpuSecondsOf(`/proc/${pid}/stat`);
 
 function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -114,9 +123,7 @@ function otherThreadsCpuSeconds(pid: number): number {
   for (const tid of readdirSync(`/proc/${pid}/task`).map(Number)) {
     if (tid === pid) continue;
     try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+      total += cpuSecondsOf(`/proc/${pid}/task/${tid}/stat`);
     } catch {
       // a thread that ended meanwhile
     }
@@ -217,6 +224,7 @@ class Bench {
     const hub0 = cpuSeconds(pid);
     const threads0 = otherThreadsCpuSeconds(pid);
     const monitor0 = this.monitor ? cpuSeconds(this.monitor.pid) : 0;
+    const listings0 = this.monitor ? await this.listingsDone() : 0;
     const t0 = performance.now();
     // one scraper records the gauges through the window; the churn keeps its own schedule
     const seen: { at: number; up: number; pool: number }[] = [];
@@ -256,6 +264,7 @@ class Bench {
     phase.hubRequests = countsSince(requests0, await this.hubRequestCounts());
     if (this.monitor) {
       const monitorCpuS = cpuSeconds(this.monitor.pid) - monitor0;
+      phase.listings = (await this.listingsDone()) - listings0;
       // let the last steps show (a listing a minute in polling mode), then stop scraping
       await sleep(mode === 'events' ? 5_000 : 65_000);
       scraping = false;
@@ -302,6 +311,12 @@ class Bench {
     });
     if (!response.ok) throw new Error(`GET /hub/metrics: ${response.status}`);
     return requestCounts(await response.text());
+  }
+
+  // Listings the monitor has done, from its own metrics.
+  private async listingsDone(): Promise<number> {
+    const samples = parseSamples(await (await fetch(`${this.monitor!.url}metrics`)).text());
+    return Object.values(seriesOf(samples, 'pchub_monitor_polls_total')).reduce((a, b) => a + b, 0);
   }
 
   // The monitor's CPU per scrape of its metrics, from 200 in a row.
@@ -433,10 +448,22 @@ function printPhases(windows: Window[]): { polling: number[]; events: number[] }
   return excesses;
 }
 
+// The windows of an earlier run, from the lines it wrote to stderr, to summarize them again.
+function windowsFrom(log: string): Window[] {
+  return readFileSync(log, 'utf8')
+    .split('\n')
+    .flatMap((line) => /^# \d+ [^{]*: (\{.*\})$/.exec(line)?.[1] ?? [])
+    .map((json) => {
+      const window = JSON.parse(json) as Window & { hubRequests: Record<string, number> };
+      return { ...window, hubRequests: new Map(Object.entries(window.hubRequests)) };
+    });
+}
+
 async function main(): Promise<void> {
-  const windows = await new Bench().run();
+  const from = process.argv.indexOf('--from');
+  const windows = from > 0 ? windowsFrom(process.argv[from + 1]!) : await new Bench().run();
   console.log(
-    `active users ${ACTIVE_USERS} (+${POOL} in the churn pool), ${ORDER.length} windows of ${WINDOW_S} s in the order ${ORDER.join(', ')}, churn 4 starts + 4 stops a minute`,
+    `active users ${ACTIVE_USERS} (${POOL} of them in the churn pool), ${ORDER.length} windows of ${WINDOW_S} s in the order ${ORDER.join(', ')}, churn 4 starts + 4 stops a minute`,
   );
   printWindows(windows);
   console.log();
@@ -448,13 +475,18 @@ async function main(): Promise<void> {
   );
   // The polling windows' excess is their listings' cost: per listing, from the pages counted.
   const pollingWindows = windows.filter((w) => w.mode === 'polling');
-  const pagesPerListing = Math.ceil((ACTIVE_USERS + POOL) / PAGE_SIZE);
-  const listings =
-    pollingWindows.reduce((n, w) => n + (w.hubRequests.get(LISTING) ?? 0), 0) / pagesPerListing;
+  // from the monitor's own counter; a log of a run before it had one: from the pages (10 or 11
+  // a listing at 2,000: the active users are 2,000 or 2,001 as the churn goes)
+  const listings = pollingWindows.reduce(
+    (n, w) =>
+      n +
+      (w.listings ?? Math.floor((w.hubRequests.get(LISTING) ?? 0) / (ACTIVE_USERS / PAGE_SIZE))),
+    0,
+  );
   const perListingS =
     (mean(polling) * pollingWindows.reduce((n, w) => n + w.windowS, 0)) / Math.max(listings, 1);
   console.log(
-    `hub CPU per full listing of ${ACTIVE_USERS + POOL} users (${pagesPerListing} pages; ${listings.toFixed(1)} listings in the polling windows): ${perListingS.toFixed(2)} s (${((perListingS / ACTIVE_USERS) * 1000).toFixed(2)} ms per active user); a listing every ${POLL_S} s: ${pct(perListingS / POLL_S)} of one core at ${ACTIVE_USERS}, ${pct(scaled(perListingS / POLL_S), 2)} scaled to 10,000`,
+    `hub CPU per full listing of ${ACTIVE_USERS} users (${listings} listings in the polling windows): ${perListingS.toFixed(2)} s (${((perListingS / ACTIVE_USERS) * 1000).toFixed(2)} ms per active user); a listing every ${POLL_S} s: ${pct(perListingS / POLL_S)} of one core at ${ACTIVE_USERS}, ${pct(scaled(perListingS / POLL_S), 2)} scaled to 10,000`,
   );
   const eventsTotal = mean(events) + perListingS / RECONCILE_S;
   console.log(
