@@ -439,10 +439,11 @@ function printPhases(windows: Window[]): { polling: number[]; events: number[] }
     const deltas = indexes.map((i) => excess(windows, i));
     excesses[mode] = deltas;
     // the bench's own scrapes of the monitor, at their measured cost, are not the monitor's
-    const own = sum((w) => (w.monitorCpuS ?? 0) - (w.scrapes ?? 0) * (w.scrapeCpuS ?? 0));
+    const raw = sum((w) => w.monitorCpuS ?? 0);
+    const own = raw - sum((w) => (w.scrapes ?? 0) * (w.scrapeCpuS ?? 0));
     const all = (pick: (w: Window) => number[] | undefined) => of.flatMap((w) => pick(w) ?? []);
     console.log(
-      `${head} ${pct(mean(deltas))} (${range(deltas)}) | ${pct(scaled(mean(deltas)), 2)} | ${threads} | ${requests} | ${own.toFixed(2)} (${pct(own / seconds)}) | ${Math.max(...of.map((w) => w.monitorPeakRssMb ?? 0)).toFixed(0)} | ${fmt(all((w) => w.startFreshMs))} | ${fmt(all((w) => w.stopFreshMs))} | ${fmt(all((w) => w.endedFreshMs))} |`,
+      `${head} ${pct(mean(deltas))} (${range(deltas)}) | ${pct(scaled(mean(deltas)), 2)} | ${threads} | ${requests} | ${own.toFixed(2)} (${pct(own / seconds)}; ${raw.toFixed(2)} with the bench's ${sum((w) => w.scrapes ?? 0)} scrapes) | ${Math.max(...of.map((w) => w.monitorPeakRssMb ?? 0)).toFixed(0)} | ${fmt(all((w) => w.startFreshMs))} | ${fmt(all((w) => w.stopFreshMs))} | ${fmt(all((w) => w.endedFreshMs))} |`,
     );
   }
   return excesses;
