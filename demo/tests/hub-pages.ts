@@ -1,24 +1,41 @@
-// What a person does in the browser: log in on the hub, pick an environment, start the server,
-// and in JupyterLab open a terminal and print the key.
+// What a person does in the browser: sign in through the chart's login and pc-id's sign-in page,
+// pick one of the chart's environments, start the server, and in JupyterLab print the key in a
+// terminal and run the Dask Gateway notebook.
 import type { Page } from 'playwright-core';
 
-/** Logs in through the hub's login form; resolves on the page after it (the spawn form). */
-export async function logIn(page: Page, url: string, user: string, password: string) {
+/**
+ * Signs in as the hub's login page offers it: "Sign in with Planetary Computer" leads to pc-id's
+ * sign-in page (the demo's stand-in), which sends the browser back to the hub's callback.
+ * Resolves on the page after it (the spawn form).
+ */
+export async function signIn(page: Page, url: string, user: string, password: string) {
   await page.goto(url);
   await page.waitForURL(/\/hub\/login/);
-  await page.locator('#username_input').fill(user);
-  await page.locator('#password_input').fill(password);
-  await Promise.all([page.waitForURL(/\/hub\/spawn/), page.locator('#login_submit').click()]);
+  await Promise.all([
+    page.waitForURL(/\/id\/o\/authorize\//),
+    page.getByRole('button', { name: 'Sign in with Planetary Computer' }).click(),
+  ]);
+  await page.locator('#email').fill(user);
+  await page.locator('#password').fill(password);
+  await Promise.all([
+    page.waitForURL(/\/hub\/spawn/),
+    page.getByRole('button', { name: 'Sign in' }).click(),
+  ]);
 }
 
-/** Chooses `profile` on the spawn form and starts the server; resolves when JupyterLab is up. */
+/** Picks `profile` on KubeSpawner's form and starts the server; resolves when JupyterLab is up. */
 export async function startServer(page: Page, profile: string): Promise<void> {
-  await page.locator('select[name="profile"]').selectOption(profile);
+  await page.locator(`input[name="profile"][value="${profile}"]`).check();
   await Promise.all([
-    page.waitForURL(/\/user\/[^/]+\/lab/, { timeout: 120_000 }),
+    page.waitForURL(/\/user\/[^/]+\/lab/, { timeout: 180_000 }),
     page.getByRole('button', { name: 'Start' }).click(),
   ]);
   await page.locator('#jp-main-dock-panel').waitFor({ timeout: 120_000 });
+}
+
+/** The server's base URL (…/user/<name>/) of the JupyterLab page shown. */
+function serverBase(page: Page): string {
+  return page.url().replace(/lab(\/.*)?([?#].*)?$/, '');
 }
 
 /**
@@ -52,11 +69,18 @@ export async function readableTerminals(page: Page): Promise<void> {
   await page.locator('#jp-main-dock-panel').waitFor({ timeout: 120_000 });
 }
 
+/** Opens `menu` > `item` in JupyterLab's menu bar. */
+async function menu(page: Page, path: string[]): Promise<void> {
+  const [top, ...items] = path;
+  await page.locator('.lm-MenuBar-itemLabel', { hasText: new RegExp(`^${top}$`) }).click();
+  for (const item of items) {
+    await page.locator('.lm-Menu-itemLabel', { hasText: new RegExp(`^${item}$`) }).click();
+  }
+}
+
 /** File > New > Terminal, then runs `command` in it. */
 export async function runInNewTerminal(page: Page, command: string): Promise<void> {
-  await page.locator('.lm-MenuBar-itemLabel', { hasText: /^File$/ }).click();
-  await page.locator('.lm-Menu-itemLabel', { hasText: /^New$/ }).click();
-  await page.locator('.lm-Menu-itemLabel', { hasText: /^Terminal$/ }).click();
+  await menu(page, ['File', 'New', 'Terminal']);
   const terminal = page.locator('.jp-Terminal:visible .xterm');
   await terminal.waitFor({ timeout: 60_000 });
   // The shell prints its prompt once connected; typing earlier would be lost.
@@ -77,5 +101,39 @@ export async function terminalRow(page: Page, pattern: RegExp): Promise<string> 
       throw new Error(`no terminal row matches ${pattern}; rows:\n${rows.join('\n').trim()}`);
     }
     await page.waitForTimeout(250);
+  }
+}
+
+/**
+ * Opens `notebook` (a path in the user's home) in JupyterLab and runs it (Run > Run All Cells);
+ * resolves with the text of its outputs once one matches `done`, fails with them when a cell
+ * fails or nothing matches within `timeoutMs`.
+ */
+export async function runNotebook(
+  page: Page,
+  notebook: string,
+  done: RegExp,
+  timeoutMs: number,
+): Promise<string> {
+  await page.goto(`${serverBase(page)}lab/tree/${notebook}`);
+  const panel = page.locator('.jp-NotebookPanel:visible');
+  await panel.waitFor({ timeout: 120_000 });
+  await panel.locator('.jp-Cell').first().waitFor();
+  await menu(page, ['Run', 'Run All Cells']);
+  const outputs = panel.locator('.jp-OutputArea-output');
+  // JupyterLab may ask which kernel to start; a person keeps the notebook's own (Python 3).
+  const selectKernel = page
+    .locator('.jp-Dialog', { hasText: 'Select Kernel' })
+    .locator('.jp-Dialog-button.jp-mod-accept');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await selectKernel.isVisible()) await selectKernel.click();
+    const text = (await outputs.allTextContents()).join('\n');
+    if (done.test(text)) return text;
+    // A traceback (a failed cell) ends the wait at once.
+    if (/Traceback/.test(text) || Date.now() > deadline) {
+      throw new Error(`the notebook did not print ${done}; its outputs:\n${text}`);
+    }
+    await page.waitForTimeout(1_000);
   }
 }
