@@ -121,13 +121,18 @@ export async function runNotebook(
   await panel.locator('.jp-Cell').first().waitFor();
   await menu(page, ['Run', 'Run All Cells']);
   const outputs = panel.locator('.jp-OutputArea-output');
-  // JupyterLab may ask which kernel to start; a person keeps the notebook's own (Python 3).
+  // JupyterLab may ask which kernel to start, and then drops the run that made it ask: a person
+  // keeps the notebook's own kernel (Python 3) and runs all cells again.
   const selectKernel = page
     .locator('.jp-Dialog', { hasText: 'Select Kernel' })
     .locator('.jp-Dialog-button.jp-mod-accept');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (await selectKernel.isVisible()) await selectKernel.click();
+    if (await selectKernel.isVisible()) {
+      await selectKernel.click();
+      await selectKernel.waitFor({ state: 'hidden' });
+      await menu(page, ['Run', 'Run All Cells']);
+    }
     const text = (await outputs.allTextContents()).join('\n');
     if (done.test(text)) return text;
     // A traceback (a failed cell) ends the wait at once.
