@@ -1,7 +1,8 @@
 // `npm run demo` end to end: from a fresh clone it comes up as the chart configures it, a
 // headless Chromium signs in through the chart's login and pc-id's sign-in page, starts a server
 // with one of the chart's profiles, reads the seeded key in a JupyterLab terminal, runs the Dask
-// Gateway notebook, and Ctrl-C stops everything the demo started.
+// Gateway notebook the chart's post-start hook pulled in a kernel of that server, and Ctrl-C
+// stops everything the demo started.
 import { readdirSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,12 +17,13 @@ import type { FreshCheckout } from './fresh-checkout';
 import type { DemoProcess, ExitStatus } from './demo-process';
 import {
   readableTerminals,
+  requestToken,
   runInNewTerminal,
-  runNotebook,
   signIn,
   startServer,
   terminalRow,
 } from './hub-pages';
+import { runNotebook } from './notebook';
 
 // A profile other than the chart's default, so the server shows the one chosen on the form.
 const PROFILE = 'r';
@@ -94,9 +96,11 @@ describe('npm run demo', () => {
   });
 
   test('the Dask Gateway notebook runs a cluster with one worker, computes and shuts it down', async () => {
-    const outputs = await step(page, 'run the notebook', () =>
-      runNotebook(page, banner.notebook, /clusters left: \[\]/, 300_000),
+    const token = await step(page, 'request a token', () =>
+      requestToken(page, banner.url, banner.user),
     );
+    const outputs = await runNotebook(banner.url, token, banner.user, banner.notebook, 240_000);
+    expect(outputs).toContain('cluster shut down; clusters left: []');
     expect(outputs).toMatch(/cluster \S+: 1 worker\(s\)/);
     expect(outputs).toContain('computed on the cluster: sum of squares below 100 = 328350');
   });

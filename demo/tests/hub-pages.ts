@@ -1,6 +1,6 @@
 // What a person does in the browser: sign in through the chart's login and pc-id's sign-in page,
-// pick one of the chart's environments, start the server, and in JupyterLab print the key in a
-// terminal and run the Dask Gateway notebook.
+// pick one of the chart's environments, start the server, print the key in a JupyterLab
+// terminal, and get a token of their own for the hub's API.
 import type { Page } from 'playwright-core';
 
 /**
@@ -31,11 +31,6 @@ export async function startServer(page: Page, profile: string): Promise<void> {
     page.getByRole('button', { name: 'Start' }).click(),
   ]);
   await page.locator('#jp-main-dock-panel').waitFor({ timeout: 120_000 });
-}
-
-/** The server's base URL (…/user/<name>/) of the JupyterLab page shown. */
-function serverBase(page: Page): string {
-  return page.url().replace(/lab(\/.*)?([?#].*)?$/, '');
 }
 
 /**
@@ -69,18 +64,11 @@ export async function readableTerminals(page: Page): Promise<void> {
   await page.locator('#jp-main-dock-panel').waitFor({ timeout: 120_000 });
 }
 
-/** Opens `menu` > `item` in JupyterLab's menu bar. */
-async function menu(page: Page, path: string[]): Promise<void> {
-  const [top, ...items] = path;
-  await page.locator('.lm-MenuBar-itemLabel', { hasText: new RegExp(`^${top}$`) }).click();
-  for (const item of items) {
-    await page.locator('.lm-Menu-itemLabel', { hasText: new RegExp(`^${item}$`) }).click();
-  }
-}
-
 /** File > New > Terminal, then runs `command` in it. */
 export async function runInNewTerminal(page: Page, command: string): Promise<void> {
-  await menu(page, ['File', 'New', 'Terminal']);
+  await page.locator('.lm-MenuBar-itemLabel', { hasText: /^File$/ }).click();
+  await page.locator('.lm-Menu-itemLabel', { hasText: /^New$/ }).click();
+  await page.locator('.lm-Menu-itemLabel', { hasText: /^Terminal$/ }).click();
   const terminal = page.locator('.jp-Terminal:visible .xterm');
   await terminal.waitFor({ timeout: 60_000 });
   // The shell prints its prompt once connected; typing earlier would be lost.
@@ -105,40 +93,33 @@ export async function terminalRow(page: Page, pattern: RegExp): Promise<string> 
 }
 
 /**
- * Opens `notebook` (a path in the user's home) in JupyterLab and runs it (Run > Run All Cells);
- * resolves with the text of its outputs once one matches `done`, fails with them when a cell
- * fails or nothing matches within `timeoutMs`.
+ * A token of the signed-in user's own, as the hub's token page asks for one: a POST to the
+ * hub's API with the page's session and XSRF token.
  */
-export async function runNotebook(
-  page: Page,
-  notebook: string,
-  done: RegExp,
-  timeoutMs: number,
-): Promise<string> {
-  await page.goto(`${serverBase(page)}lab/tree/${notebook}`);
-  const panel = page.locator('.jp-NotebookPanel:visible');
-  await panel.waitFor({ timeout: 120_000 });
-  await panel.locator('.jp-Cell').first().waitFor();
-  await menu(page, ['Run', 'Run All Cells']);
-  const outputs = panel.locator('.jp-OutputArea-output');
-  // JupyterLab may ask which kernel to start, and then drops the run that made it ask: a person
-  // keeps the notebook's own kernel (Python 3) and runs all cells again.
-  const selectKernel = page
-    .locator('.jp-Dialog', { hasText: 'Select Kernel' })
-    .locator('.jp-Dialog-button.jp-mod-accept');
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await selectKernel.isVisible()) {
-      await selectKernel.click();
-      await selectKernel.waitFor({ state: 'hidden' });
-      await menu(page, ['Run', 'Run All Cells']);
-    }
-    const text = (await outputs.allTextContents()).join('\n');
-    if (done.test(text)) return text;
-    // A traceback (a failed cell) ends the wait at once.
-    if (/Traceback/.test(text) || Date.now() > deadline) {
-      throw new Error(`the notebook did not print ${done}; its outputs:\n${text}`);
-    }
-    await page.waitForTimeout(1_000);
+export async function requestToken(page: Page, hubUrl: string, user: string): Promise<string> {
+  await page.goto(`${hubUrl}hub/token`);
+  const answer = await page.evaluate(
+    async (path) => {
+      // Runs in the page; this project compiles without the DOM library.
+      const { document } = globalThis as unknown as { document: { cookie: string } };
+      const xsrf = document.cookie
+        .split('; ')
+        .find((cookie) => cookie.startsWith('_xsrf='))
+        ?.slice('_xsrf='.length);
+      const response = await fetch(path, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'X-XSRFToken': decodeURIComponent(xsrf ?? ''),
+        },
+        body: JSON.stringify({ note: 'demo notebook', expires_in: 3600 }),
+      });
+      return { status: response.status, body: await response.text() };
+    },
+    `${hubUrl}hub/api/users/${encodeURIComponent(user)}/tokens`,
+  );
+  if (answer.status !== 201) {
+    throw new Error(`the hub answered ${answer.status} for a token: ${answer.body}`);
   }
+  return (JSON.parse(answer.body) as { token: string }).token;
 }
