@@ -23,4 +23,3 @@ export {
 } from './reaper';
 export { runMarker, runTempDir } from './beside-hub';
 export { proxyScript, repoRoot } from './paths';
-export { portInUse } from './ports';

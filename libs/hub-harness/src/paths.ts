@@ -25,8 +25,8 @@ export function resolveVersion(version = process.env['E2E_HUB_VERSION'] ?? '5.5'
 }
 
 /** bin/ of the venv holding JupyterHub; fails early when setup-tools has not run. */
-export function venvBin(version: HubVersion, venvDir = join(repoRoot, '.tools', `hub-${version}`)) {
-  const bin = join(venvDir, 'bin');
+export function venvBin(version: HubVersion) {
+  const bin = join(repoRoot, '.tools', `hub-${version}`, 'bin');
   if (!existsSync(join(bin, 'jupyterhub'))) {
     throw new Error(`JupyterHub venv missing at ${bin}: run scripts/setup-tools.sh`);
   }

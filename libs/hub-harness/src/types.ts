@@ -24,13 +24,6 @@ export interface RoleSpec {
 export interface HubOptions {
   /** Default: process.env.E2E_HUB_VERSION ?? '5.5'. */
   version?: HubVersion;
-  /**
-   * Python venv holding jupyterhub (of `version`) and jupyterhub-singleuser.
-   * Default: .tools/hub-<version> (scripts/setup-tools.sh builds both).
-   */
-  venvDir?: string;
-  /** Port of the public URL (the proxy's). Default: a free port. */
-  publicPort?: number;
   /** Default: light. */
   spawner?: 'light' | 'local-process';
   /**
