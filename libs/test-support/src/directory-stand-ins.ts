@@ -1,10 +1,16 @@
 // The two user directories of the spawn chain: pc-id as user-lookup calls it
 // (docs/contracts.md#pc-id), and user-lookup as the webhook calls it
 // (docs/contracts.md#user-lookup-routes). Each knows one token and answers a pk by name.
+// pc-id's stand-in also signs people in, as pc-id's OAuth provider does for the hub.
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { createSecureContext, TLSSocket } from 'node:tls';
+import { startConnectProxy } from './connect-proxy';
 import { applyFault, NO_FAULT, sendJson } from './faults';
 import type { FaultRule } from './faults';
 import { startHttpServer } from './http-servers';
-import type { TestServer } from './http-servers';
+import type { TestHandler, TestServer } from './http-servers';
+import type { TestCa } from './test-ca';
 
 export interface DirectoryStandIn {
   /** PC_ID_URL (http://127.0.0.1:PORT/id) or USER_LOOKUP_URL (…/services/user-lookup/). */
@@ -25,7 +31,32 @@ export interface DirectoryStandIn {
   close(): Promise<void>;
 }
 
-export type PcIdStandIn = DirectoryStandIn;
+/** The hub's application registered at pc-id: its client id, secret and callback. */
+export interface PcIdOAuthClient {
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+}
+
+/**
+ * pc-id: the users directory, and the OAuth provider (Django OAuth Toolkit under /id/o/, user
+ * data at /id/users/userdata) as the hub's GenericOAuthenticator calls it.
+ */
+export interface PcIdStandIn extends DirectoryStandIn {
+  /** The applications the token endpoint accepts (none at first), as registered at pc-id. */
+  readonly oauthClients: PcIdOAuthClient[];
+  /**
+   * What pc-id's authorize page does when `email` signs in and approves: an authorization code
+   * for the registered client, to be handed to the hub's callback as the browser would.
+   */
+  approve(email: string): string;
+  /**
+   * HTTPS_PROXY reaching this stand-in over TLS as https://`hostname` (`ca` must name it,
+   * createTestCa({ hostnames })), so the hub's configured URLs stay the real ones; other hosts
+   * are refused. Closed with the stand-in.
+   */
+  reachableAs(ca: TestCa, hostname: string): Promise<string>;
+}
 
 const PC_ID_PATH = /^\/id\/users\/users\/([^/?#]+)\/$/;
 
@@ -35,9 +66,12 @@ export function pcIdNameOf(url = ''): string | undefined {
   return segment === undefined ? undefined : decodeURIComponent(segment);
 }
 
-/** pc-id's GET /users/users/{name}/ with `Authorization: Token …`. */
-export function startPcIdStandIn(): Promise<PcIdStandIn> {
-  return startDirectory({
+/** pc-id's GET /users/users/{name}/ with `Authorization: Token …`, and its OAuth provider. */
+export async function startPcIdStandIn(): Promise<PcIdStandIn> {
+  const oauthClients: PcIdOAuthClient[] = [];
+  const codes = new Map<string, string>();
+  const tokens = new Map<string, string>();
+  const directory = await startDirectory({
     root: 'id',
     token: `pc-id-token-${Math.random().toString(36).slice(2)}`,
     nameOf: pcIdNameOf,
@@ -45,7 +79,72 @@ export function startPcIdStandIn(): Promise<PcIdStandIn> {
     refused: [401, { detail: 'Invalid token.' }],
     found: (name, pk) => ({ pk, email: name }),
     missing: { detail: 'Not found.' },
+    other(req, res, body) {
+      const path = new URL(req.url ?? '/', 'https://pc-id').pathname;
+      if (req.method === 'GET' && path === '/id/users/userdata') {
+        const email = tokens.get(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '');
+        if (email === undefined) sendJson(res, 401, { detail: 'Not authenticated.' });
+        else sendJson(res, 200, { email, username: email });
+        return true;
+      }
+      if (req.method !== 'POST' || path !== '/id/o/token/') return false;
+      const form = new URLSearchParams(body.toString('utf8'));
+      const email = codes.get(form.get('code') ?? '');
+      if (!grantValid(oauthClients, form, req) || email === undefined) {
+        sendJson(res, 400, { error: 'invalid_grant' });
+        return true;
+      }
+      codes.delete(form.get('code') ?? '');
+      const token = randomBytes(24).toString('hex');
+      tokens.set(token, email);
+      const answer = {
+        access_token: token,
+        token_type: 'Bearer',
+        expires_in: 36000,
+        scope: 'openid',
+      };
+      sendJson(res, 200, answer);
+      return true;
+    },
   });
+  const proxies: { close(): Promise<void> }[] = [];
+  return Object.assign(directory, {
+    oauthClients,
+    approve(email: string) {
+      const code = randomBytes(16).toString('hex');
+      codes.set(code, email);
+      return code;
+    },
+    async reachableAs(ca: TestCa, hostname: string) {
+      const secureContext = createSecureContext({ key: ca.keyPem, cert: ca.certPem });
+      const proxy = await startConnectProxy(`${hostname}:443`, (socket) =>
+        directory.server.accept(new TLSSocket(socket, { isServer: true, secureContext })),
+      );
+      proxies.push(proxy);
+      return proxy.url;
+    },
+    async close() {
+      await Promise.all([directory.server.close(), ...proxies.map((proxy) => proxy.close())]);
+    },
+  });
+}
+
+// The authorization-code grant as pc-id checks it: a registered client, its secret (in the
+// form or basic auth) and the callback it registered; the code is checked by the caller.
+function grantValid(clients: PcIdOAuthClient[], form: URLSearchParams, req: IncomingMessage) {
+  const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+  const [clientId, secret] = basic
+    ? (/^([^:]*):(.*)$/s.exec(Buffer.from(basic, 'base64').toString('utf8')) ?? [])
+        .slice(1)
+        .map(decodeURIComponent)
+    : [form.get('client_id'), form.get('client_secret')];
+  return clients.some(
+    (client) =>
+      form.get('grant_type') === 'authorization_code' &&
+      clientId === client.clientId &&
+      secret === client.clientSecret &&
+      form.get('redirect_uri') === client.redirectUri,
+  );
 }
 
 /** user-lookup's GET api/v1/users/{name}, answering only `token` (its scope's holder). */
@@ -73,9 +172,13 @@ interface Directory {
   refused: [status: number, body: object];
   found(name: string, pk: number): object;
   missing: object;
+  /** Answers the requests that are not lookups, if it knows them (resolves true). */
+  other?: (...args: Parameters<TestHandler>) => boolean;
 }
 
-async function startDirectory(directory: Directory): Promise<DirectoryStandIn> {
+async function startDirectory(
+  directory: Directory,
+): Promise<DirectoryStandIn & { server: TestServer }> {
   const accounts = new Map<string, number>();
   const lookups: string[] = [];
   let answered = 0;
@@ -87,8 +190,9 @@ async function startDirectory(directory: Directory): Promise<DirectoryStandIn> {
     fault: NO_FAULT as FaultRule,
     fallbackPk: undefined as number | undefined,
   };
-  const server = await startHttpServer(async (req, res) => {
+  const server = await startHttpServer(async (req, res, body) => {
     res.on('finish', () => (answered += 1));
+    if (directory.other?.(req, res, body)) return;
     const name = req.method === 'GET' ? directory.nameOf(req.url) : undefined;
     if (name === undefined) return sendJson(res, 404, directory.missing);
     if (req.headers.authorization !== directory.authorization(directory.token))
@@ -102,6 +206,7 @@ async function startDirectory(directory: Directory): Promise<DirectoryStandIn> {
   return Object.assign(standIn, {
     url: `${server.url}${directory.root}`,
     requests: server.requests,
+    server,
     close: () => server.close(),
   });
 }

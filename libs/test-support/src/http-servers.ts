@@ -1,6 +1,7 @@
 import { createServer as createHttp, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { TestCa } from './test-ca';
 
 export interface RecordedRequest {
@@ -19,6 +20,8 @@ export interface TestServer {
   requests: RecordedRequest[];
   /** TCP connections accepted so far (keep-alive reuse shows as fewer connections than requests). */
   connections(): number;
+  /** Serves a connection that arrived elsewhere (a CONNECT proxy's tunnel), as if it came in here. */
+  accept(socket: Duplex): void;
   close(): Promise<void>;
 }
 
@@ -59,6 +62,7 @@ async function listen(
     port,
     requests,
     connections: () => connections,
+    accept: (socket) => void server.emit('connection', socket),
     close: () => closeServer(server),
   };
 }

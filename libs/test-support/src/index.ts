@@ -3,8 +3,6 @@ export { CALLER_TOKENS, CALLERS, population, startHubStandIn } from './hub-stand
 export type { HubStandIn, TokenOwner } from './hub-stand-in';
 export { pcIdNameOf, startPcIdStandIn, startUserLookupStandIn } from './directory-stand-ins';
 export type { DirectoryStandIn, PcIdStandIn } from './directory-stand-ins';
-export { startPcIdOAuthStandIn } from './pc-id-oauth-stand-in';
-export type { PcIdOAuthClient, PcIdOAuthStandIn } from './pc-id-oauth-stand-in';
 export { APIM, startArmStandIn } from './azure/arm-stand-in';
 export type { ApimKeys, ArmStandIn } from './azure/arm-stand-in';
 export {

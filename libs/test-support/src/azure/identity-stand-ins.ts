@@ -149,7 +149,7 @@ export async function startEntraTokenStandIn(ca: TestCa): Promise<EntraTokenStan
         ? sendRefusal(res, status, 'temporarily_unavailable 50196 Try again later.', headers)
         : sendRefusal(res, status, 'invalid_client 7000215 The client was refused.', headers),
   );
-  const proxy = await startConnectProxy(`${ENTRA_HOSTNAME}:443`, endpoint.server.port);
+  const proxy = await startConnectProxy(`${ENTRA_HOSTNAME}:443`, endpoint.server.accept);
   const dir = mkdtempSync(join(tmpdir(), 'pchub-entra-'));
   writeFileSync(join(dir, 'azure-identity-token'), federatedToken);
   return Object.assign(endpoint, {
