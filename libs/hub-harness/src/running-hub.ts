@@ -114,13 +114,15 @@ export class RunningHub {
     return servers.stopServer(this.api.bind(this), user, serverName);
   }
 
-  serverPid(user: string, serverName = ''): Promise<number> {
-    return servers.serverPid(this.api.bind(this), user, serverName);
+  /** The pid the local-process spawner stored (not running, or another spawner: rejects). */
+  async serverPid(user: string, serverName = ''): Promise<number> {
+    return (await servers.serverState(this.api.bind(this), user, serverName, 'pid')) as number;
   }
 
   /** Light spawner only: SHA-256 of each variable set through Spawner.environment, by name. */
-  serverEnvDigests(user: string, serverName = ''): Promise<Record<string, string>> {
-    return servers.serverEnvDigests(this.api.bind(this), user, serverName);
+  async serverEnvDigests(user: string, serverName = ''): Promise<Record<string, string>> {
+    const state = servers.serverState(this.api.bind(this), user, serverName, 'env_sha256');
+    return (await state) as Record<string, string>;
   }
 
   serviceUrl(name: string): string {

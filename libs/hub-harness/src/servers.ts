@@ -99,33 +99,13 @@ export async function stopServer(api: Api, user: string, serverName: string): Pr
   });
 }
 
-/** The pid a local-process spawner stored in the server's state (needs admin:server_state). */
-export async function serverPid(api: Api, user: string, serverName: string): Promise<number> {
-  const model = await serverModel(api, user, serverName);
-  const pid = model?.state?.['pid'];
-  if (typeof pid !== 'number') {
-    throw new Error(
-      `server ${user}/${serverName} has no pid in its state (not running, or not the local-process spawner)`,
-    );
-  }
-  return pid;
-}
-
 /**
- * The light spawner's record of the server's environment (needs admin:server_state): the SHA-256
- * of each variable set through Spawner.environment, the pre_spawn_hook's included, by name.
+ * `key` of the server's state as the spawner stored it (needs admin:server_state): the
+ * local-process spawner's `pid`, the light spawner's `env_sha256`.
  */
-export async function serverEnvDigests(
-  api: Api,
-  user: string,
-  serverName: string,
-): Promise<Record<string, string>> {
-  const model = await serverModel(api, user, serverName);
-  const digests = model?.state?.['env_sha256'];
-  if (typeof digests !== 'object' || digests === null) {
-    throw new Error(
-      `server ${user}/${serverName} has no environment digests (not running, or not the light spawner)`,
-    );
-  }
-  return digests as Record<string, string>;
+export async function serverState(api: Api, user: string, serverName: string, key: string) {
+  const value = (await serverModel(api, user, serverName))?.state?.[key];
+  if (value === undefined)
+    throw new Error(`server ${user}/${serverName} has no ${key} in its state`);
+  return value;
 }

@@ -9,53 +9,19 @@ import { startConnectProxy } from './connect-proxy';
 import { applyFault, NO_FAULT, sendJson } from './faults';
 import type { FaultRule } from './faults';
 import { startHttpServer } from './http-servers';
-import type { TestHandler, TestServer } from './http-servers';
+import type { TestHandler } from './http-servers';
 import type { TestCa } from './test-ca';
 
-export interface DirectoryStandIn {
-  /** PC_ID_URL (http://127.0.0.1:PORT/id) or USER_LOOKUP_URL (…/services/user-lookup/). */
-  readonly url: string;
-  /** The only token the directory answers (PC_ID_TOKEN; the webhook's hub token). */
-  readonly token: string;
-  /** pk by user name. */
-  readonly accounts: Map<string, number>;
-  /** The pk of a name not in `accounts`; undefined answers 404, as the directory does. */
-  fallbackPk: number | undefined;
-  fault: FaultRule;
-  /** Every request that arrived (recorded before any fault applies). */
-  readonly requests: TestServer['requests'];
-  /** The decoded names of the authorised lookups, in order. */
-  readonly lookups: string[];
-  /** How many requests have been answered so far. */
-  answered(): number;
-  close(): Promise<void>;
-}
+/** A user directory: user-lookup's stand-in, or the directory part of pc-id's. */
+export type DirectoryStandIn = Awaited<ReturnType<typeof startDirectory>>;
+/** pc-id: the users directory, and the OAuth provider as the hub's GenericOAuthenticator calls it. */
+export type PcIdStandIn = Awaited<ReturnType<typeof startPcIdStandIn>>;
 
 /** The hub's application registered at pc-id: its client id, secret and callback. */
 export interface PcIdOAuthClient {
   clientId: string;
   clientSecret: string;
   redirectUri: string;
-}
-
-/**
- * pc-id: the users directory, and the OAuth provider (Django OAuth Toolkit under /id/o/, user
- * data at /id/users/userdata) as the hub's GenericOAuthenticator calls it.
- */
-export interface PcIdStandIn extends DirectoryStandIn {
-  /** The applications the token endpoint accepts (none at first), as registered at pc-id. */
-  readonly oauthClients: PcIdOAuthClient[];
-  /**
-   * What pc-id's authorize page does when `email` signs in and approves: an authorization code
-   * for the registered client, to be handed to the hub's callback as the browser would.
-   */
-  approve(email: string): string;
-  /**
-   * HTTPS_PROXY reaching this stand-in over TLS as https://`hostname` (`ca` must name it,
-   * createTestCa({ hostnames })), so the hub's configured URLs stay the real ones; other hosts
-   * are refused. Closed with the stand-in.
-   */
-  reachableAs(ca: TestCa, hostname: string): Promise<string>;
 }
 
 const PC_ID_PATH = /^\/id\/users\/users\/([^/?#]+)\/$/;
@@ -66,8 +32,11 @@ export function pcIdNameOf(url = ''): string | undefined {
   return segment === undefined ? undefined : decodeURIComponent(segment);
 }
 
-/** pc-id's GET /users/users/{name}/ with `Authorization: Token …`, and its OAuth provider. */
-export async function startPcIdStandIn(): Promise<PcIdStandIn> {
+/**
+ * pc-id's GET /users/users/{name}/ with `Authorization: Token …`, and its OAuth provider (Django
+ * OAuth Toolkit under /id/o/, user data at /id/users/userdata).
+ */
+export async function startPcIdStandIn() {
   const oauthClients: PcIdOAuthClient[] = [];
   const codes = new Map<string, string>();
   const tokens = new Map<string, string>();
@@ -109,12 +78,22 @@ export async function startPcIdStandIn(): Promise<PcIdStandIn> {
   });
   const proxies: { close(): Promise<void> }[] = [];
   return Object.assign(directory, {
+    /** The applications the token endpoint accepts (none at first), as registered at pc-id. */
     oauthClients,
+    /**
+     * What pc-id's authorize page does when `email` signs in and approves: an authorization code
+     * for the registered client, to be handed to the hub's callback as the browser would.
+     */
     approve(email: string) {
       const code = randomBytes(16).toString('hex');
       codes.set(code, email);
       return code;
     },
+    /**
+     * HTTPS_PROXY reaching this stand-in over TLS as https://`hostname` (`ca` must name it,
+     * createTestCa({ hostnames })), so the hub's configured URLs stay the real ones; other hosts
+     * are refused. Closed with the stand-in.
+     */
     async reachableAs(ca: TestCa, hostname: string) {
       const secureContext = createSecureContext({ key: ca.keyPem, cert: ca.certPem });
       const proxy = await startConnectProxy(`${hostname}:443`, (socket) =>
@@ -148,7 +127,7 @@ function grantValid(clients: PcIdOAuthClient[], form: URLSearchParams, req: Inco
 }
 
 /** user-lookup's GET api/v1/users/{name}, answering only `token` (its scope's holder). */
-export function startUserLookupStandIn(token: string): Promise<DirectoryStandIn> {
+export function startUserLookupStandIn(token: string) {
   const error = (code: string) => ({ error: { code, message: code } });
   return startDirectory({
     root: 'services/user-lookup/',
@@ -176,18 +155,21 @@ interface Directory {
   other?: (...args: Parameters<TestHandler>) => boolean;
 }
 
-async function startDirectory(
-  directory: Directory,
-): Promise<DirectoryStandIn & { server: TestServer }> {
+async function startDirectory(directory: Directory) {
   const accounts = new Map<string, number>();
   const lookups: string[] = [];
   let answered = 0;
   const standIn = {
+    /** pk by user name. */
     accounts,
+    /** The only token the directory answers (PC_ID_TOKEN; the webhook's hub token). */
     token: directory.token,
+    /** The decoded names of the authorised lookups, in order. */
     lookups,
+    /** How many requests have been answered so far. */
     answered: () => answered,
     fault: NO_FAULT as FaultRule,
+    /** The pk of a name not in `accounts`; undefined answers 404, as the directory does. */
     fallbackPk: undefined as number | undefined,
   };
   const server = await startHttpServer(async (req, res, body) => {
@@ -204,7 +186,9 @@ async function startDirectory(
     sendJson(res, 200, directory.found(name, pk));
   });
   return Object.assign(standIn, {
+    /** PC_ID_URL (http://127.0.0.1:PORT/id) or USER_LOOKUP_URL (…/services/user-lookup/). */
     url: `${server.url}${directory.root}`,
+    /** Every request that arrived (recorded before any fault applies). */
     requests: server.requests,
     server,
     close: () => server.close(),

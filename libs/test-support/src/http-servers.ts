@@ -12,18 +12,8 @@ export interface RecordedRequest {
   body: Buffer;
 }
 
-export interface TestServer {
-  /** Base URL with a trailing slash, e.g. `http://127.0.0.1:41234/`. */
-  url: string;
-  port: number;
-  /** Every request received so far, in arrival order. */
-  requests: RecordedRequest[];
-  /** TCP connections accepted so far (keep-alive reuse shows as fewer connections than requests). */
-  connections(): number;
-  /** Serves a connection that arrived elsewhere (a CONNECT proxy's tunnel), as if it came in here. */
-  accept(socket: Duplex): void;
-  close(): Promise<void>;
-}
+/** A recording server on 127.0.0.1; startHttpServer and startHttpsServer start one. */
+export type TestServer = Awaited<ReturnType<typeof listen>>;
 
 export type TestHandler = (req: IncomingMessage, res: ServerResponse, body: Buffer) => unknown;
 
@@ -40,12 +30,7 @@ export function startHttpsServer(ca: TestCa, handler: TestHandler): Promise<Test
   return listen(createHttps({ key: ca.keyPem, cert: ca.certPem }), 'https', handler, 0);
 }
 
-async function listen(
-  server: Server,
-  scheme: string,
-  handler: TestHandler,
-  wanted: number,
-): Promise<TestServer> {
+async function listen(server: Server, scheme: string, handler: TestHandler, wanted: number) {
   const requests: RecordedRequest[] = [];
   let connections = 0;
   server.on('connection', () => (connections += 1));
@@ -58,11 +43,15 @@ async function listen(
   });
   const { port } = server.address() as AddressInfo;
   return {
+    /** Base URL with a trailing slash, e.g. `http://127.0.0.1:41234/`. */
     url: `${scheme}://127.0.0.1:${port}/`,
     port,
+    /** Every request received so far, in arrival order. */
     requests,
+    /** TCP connections accepted so far (keep-alive reuse shows as fewer connections than requests). */
     connections: () => connections,
-    accept: (socket) => void server.emit('connection', socket),
+    /** Serves a connection that arrived elsewhere (a CONNECT proxy's tunnel), as if it came in here. */
+    accept: (socket: Duplex) => void server.emit('connection', socket),
     close: () => closeServer(server),
   };
 }

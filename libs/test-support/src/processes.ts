@@ -12,22 +12,8 @@ export interface ExitStatus {
   signal: NodeJS.Signals | null;
 }
 
-export interface RunningProcess {
-  readonly pid: number;
-  /** stdout and stderr so far, interleaved as they arrived. */
-  output(): string;
-  stdout(): string;
-  stderr(): string;
-  /** Complete stdout lines that parse as JSON objects (structured logs). */
-  logLines(): Record<string, unknown>[];
-  /** The exit status once the process is gone (output complete), else undefined. */
-  exited(): ExitStatus | undefined;
-  readonly exit: Promise<ExitStatus>;
-  /** Signals the process (its whole group when started `detached`). */
-  kill(signal: NodeJS.Signals): void;
-  /** `signal` (default SIGTERM), then SIGKILL after `graceMs` (default 15 s); resolves on exit. */
-  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<ExitStatus>;
-}
+/** A child process the test owns; spawnProcess starts one. */
+export type RunningProcess = ReturnType<typeof spawnProcess>;
 
 export interface SpawnOptions {
   env: Record<string, string>;
@@ -43,11 +29,7 @@ export interface SpawnOptions {
 const live = new Set<ChildProcess>();
 process.once('exit', () => live.forEach((child) => child.kill('SIGKILL')));
 
-export function spawnProcess(
-  command: string,
-  args: string[],
-  options: SpawnOptions,
-): RunningProcess {
+export function spawnProcess(command: string, args: string[], options: SpawnOptions) {
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: options.env,
@@ -87,14 +69,19 @@ export function spawnProcess(
   };
   return {
     pid: child.pid ?? -1,
+    /** stdout and stderr so far, interleaved as they arrived. */
     output: () => text.all,
     stdout: () => text.stdout,
     stderr: () => text.stderr,
+    /** Complete stdout lines that parse as JSON objects (structured logs). */
     logLines: () => jsonLines(text.stdout),
+    /** The exit status once the process is gone (output complete), else undefined. */
     exited: () => status,
     exit,
+    /** Signals the process (its whole group when started `detached`). */
     kill,
-    async stop(signal = 'SIGTERM', graceMs = 15_000) {
+    /** `signal` (default SIGTERM), then SIGKILL after `graceMs` (default 15 s); resolves on exit. */
+    async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 15_000): Promise<ExitStatus> {
       if (status) return status;
       kill(signal);
       // A child ignoring the signal must not hang the test run.

@@ -13,41 +13,11 @@ import { startConnectProxy } from '../connect-proxy';
 import { ENTRA_HOSTNAME } from '../test-ca';
 import type { TestCa } from '../test-ca';
 
-/** What both endpoints have: the tokens they issue, checked by the ARM stand-in. */
-export interface TokenEndpoint<Env = Record<string, string>> {
-  /** The environment that points DefaultAzureCredential here. */
-  readonly env: Env;
-  /** What the next token requests run into (after their checks); `none` by default. */
-  fault: FaultRule;
-  /** Every access token handed out, in order. */
-  readonly tokens: string[];
-  /** What each token was asked for (`resource`, or the `scope` for Entra ID), in order. */
-  readonly audiences: string[];
-  issued(token: string): boolean;
-  /** Every secret of the endpoint (identity header or federated token, tokens), for leak checks. */
-  secrets(): string[];
-  /** The endpoint itself; its `requests` are what MSAL sent. */
-  readonly server: TestServer;
-  close(): Promise<void>;
-}
-
-export type ManagedIdentityStandIn = TokenEndpoint<
-  Record<'IDENTITY_ENDPOINT' | 'IDENTITY_HEADER', string>
->;
-
-// What AKS injects for workload identity, plus the egress proxy routing Entra's host here.
-type WorkloadIdentityEnv = 'AZURE_CLIENT_ID' | 'AZURE_TENANT_ID' | 'AZURE_FEDERATED_TOKEN_FILE';
-type EntraEnv = Record<
-  WorkloadIdentityEnv | 'AZURE_AUTHORITY_HOST' | 'HTTPS_PROXY' | 'NO_PROXY',
-  string
->;
-
-export interface EntraTokenStandIn extends TokenEndpoint<EntraEnv> {
-  /** The projected service-account token in AZURE_FEDERATED_TOKEN_FILE, the only accepted assertion. */
-  readonly federatedToken: string;
-  /** Every request's target at the egress proxy (`host:port` for a tunnel). */
-  readonly proxyTargets: string[];
-}
+// What both endpoints have: the tokens they issue (checked by the ARM stand-in), what each was
+// asked for (`resource`, or the `scope` for Entra ID), `env` pointing DefaultAzureCredential there,
+// `secrets()` for leak checks, and the `server` whose `requests` are what MSAL sent.
+export type ManagedIdentityStandIn = Awaited<ReturnType<typeof startManagedIdentityStandIn>>;
+export type EntraTokenStandIn = Awaited<ReturnType<typeof startEntraTokenStandIn>>;
 
 /** The host AKS's workload-identity webhook names in AZURE_AUTHORITY_HOST (public cloud). */
 export const ENTRA_AUTHORITY_HOST = `https://${ENTRA_HOSTNAME}/`;
@@ -86,7 +56,7 @@ async function startTokenEndpoint(
  * App Service's managed-identity endpoint (GET ?api-version=2019-08-01&resource=… with
  * X-IDENTITY-HEADER), refusing what the real one refuses.
  */
-export async function startManagedIdentityStandIn(): Promise<ManagedIdentityStandIn> {
+export async function startManagedIdentityStandIn() {
   const header = randomBytes(16).toString('hex');
   const endpoint = await startTokenEndpoint(
     'mi',
@@ -124,9 +94,9 @@ export async function startManagedIdentityStandIn(): Promise<ManagedIdentityStan
  * (HTTPS_PROXY): for that host MSAL uses built-in metadata and sends only the token request,
  * as on AKS; any other host makes it ask login.microsoftonline.com for instance discovery first.
  */
-export async function startEntraTokenStandIn(ca: TestCa): Promise<EntraTokenStandIn> {
-  const tenant = randomUUID();
-  const clientId = randomUUID();
+export async function startEntraTokenStandIn(ca: TestCa) {
+  const tenant: string = randomUUID();
+  const clientId: string = randomUUID();
   const federatedToken = serviceAccountToken();
   const endpoint = await startTokenEndpoint(
     'entra',
@@ -153,6 +123,7 @@ export async function startEntraTokenStandIn(ca: TestCa): Promise<EntraTokenStan
   const dir = mkdtempSync(join(tmpdir(), 'pchub-entra-'));
   writeFileSync(join(dir, 'azure-identity-token'), federatedToken);
   return Object.assign(endpoint, {
+    // What AKS injects for workload identity, plus the egress proxy routing Entra's host here.
     env: {
       AZURE_CLIENT_ID: clientId,
       AZURE_TENANT_ID: tenant,
@@ -161,7 +132,9 @@ export async function startEntraTokenStandIn(ca: TestCa): Promise<EntraTokenStan
       HTTPS_PROXY: proxy.url,
       NO_PROXY: '127.0.0.1,localhost',
     },
+    /** The projected service-account token in AZURE_FEDERATED_TOKEN_FILE, the only accepted assertion. */
     federatedToken,
+    /** Every request's target at the egress proxy (`host:port` for a tunnel). */
     proxyTargets: proxy.targets,
     secrets: () => [federatedToken, ...endpoint.tokens],
     async close() {
