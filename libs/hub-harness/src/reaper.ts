@@ -4,7 +4,7 @@
 // starts carries a marker variable, and the reaper finds them through /proc.
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as setTimeoutPromise } from 'node:timers/promises';
@@ -19,6 +19,20 @@ export function dataDirPrefix(): string {
 /** A marker unique to one hub, prefixed with this process's pid so orphans are recognisable. */
 export function newMarker(): string {
   return `${process.pid}-${randomBytes(6).toString('hex')}`;
+}
+
+// Processes a test runs beside its hubs (a Prometheus, a second service process) are marked like
+// the hub's own and given a temp dir of the same kind, so that the run's reaper (global teardown,
+// or the next run's startHub) ends and removes what a failed test left behind.
+
+/** The environment entry that marks a process as this run's, for the reaper. */
+export function runMarker(): Record<string, string> {
+  return { [markerName]: newMarker() };
+}
+
+/** A new temp dir the reaper removes once this run is gone. */
+export function runTempDir(): Promise<string> {
+  return mkdtemp(dataDirPrefix());
 }
 
 /** pids of live processes whose environment holds the marker (with a predicate on its value). */
