@@ -17,19 +17,15 @@ export type DirectoryStandIn = Awaited<ReturnType<typeof startDirectory>>;
 /** pc-id: the users directory, and the OAuth provider as the hub's GenericOAuthenticator calls it. */
 export type PcIdStandIn = Awaited<ReturnType<typeof startPcIdStandIn>>;
 
-/** The hub's application registered at pc-id: its client id, secret and callback. */
-export interface PcIdOAuthClient {
-  clientId: string;
-  clientSecret: string;
-  redirectUri: string;
-}
-
-const PC_ID_PATH = /^\/id\/users\/users\/([^/?#]+)\/$/;
-
 /** The name a pc-id request asks for (for a fault rule chosen by name). */
-export function pcIdNameOf(url = ''): string | undefined {
-  const segment = PC_ID_PATH.exec(url)?.[1];
-  return segment === undefined ? undefined : decodeURIComponent(segment);
+export const pcIdNameOf = nameIn(/^\/id\/users\/users\/([^/?#]+)\/$/);
+
+// The decoded name a request path holds in `path`'s first group, if it matches.
+function nameIn(path: RegExp) {
+  return (url = ''): string | undefined => {
+    const segment = path.exec(url)?.[1];
+    return segment === undefined ? undefined : decodeURIComponent(segment);
+  };
 }
 
 /**
@@ -37,7 +33,7 @@ export function pcIdNameOf(url = ''): string | undefined {
  * OAuth Toolkit under /id/o/, user data at /id/users/userdata).
  */
 export async function startPcIdStandIn() {
-  const oauthClients: PcIdOAuthClient[] = [];
+  const oauthClients: { clientId: string; clientSecret: string; redirectUri: string }[] = [];
   const codes = new Map<string, string>();
   const tokens = new Map<string, string>();
   const directory = await startDirectory({
@@ -110,7 +106,11 @@ export async function startPcIdStandIn() {
 
 // The authorization-code grant as pc-id checks it: a registered client, its secret (in the
 // form or basic auth) and the callback it registered; the code is checked by the caller.
-function grantValid(clients: PcIdOAuthClient[], form: URLSearchParams, req: IncomingMessage) {
+function grantValid(
+  clients: PcIdStandIn['oauthClients'],
+  form: URLSearchParams,
+  req: IncomingMessage,
+) {
   const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1];
   const [clientId, secret] = basic
     ? (/^([^:]*):(.*)$/s.exec(Buffer.from(basic, 'base64').toString('utf8')) ?? [])
@@ -132,10 +132,7 @@ export function startUserLookupStandIn(token: string) {
   return startDirectory({
     root: 'services/user-lookup/',
     token,
-    nameOf: (url = '') => {
-      const segment = /^\/services\/user-lookup\/api\/v1\/users\/([^/?#]+)$/.exec(url)?.[1];
-      return segment === undefined ? undefined : decodeURIComponent(segment);
-    },
+    nameOf: nameIn(/^\/services\/user-lookup\/api\/v1\/users\/([^/?#]+)$/),
     authorization: (accepted) => `token ${accepted}`,
     refused: [403, error('forbidden')],
     found: (name, pk) => ({ name, pk }),

@@ -25,6 +25,12 @@ export type FaultRule = Fault | ((req: IncomingMessage) => Fault);
 
 export const NO_FAULT: Fault = { kind: 'none' };
 
+export type StatusSender = (
+  res: ServerResponse,
+  status: number,
+  headers?: Record<string, string>,
+) => void;
+
 /**
  * Applies the stand-in's current fault to one request. Resolves true when the fault answered
  * (or dropped) the request, false when the stand-in should go on and answer normally.
@@ -33,6 +39,9 @@ export async function applyFault(
   current: () => FaultRule,
   req: IncomingMessage,
   res: ServerResponse,
+  // How an injected status is answered, when the protocol has an error body of its own.
+  sendStatus: StatusSender = (to, status, headers) =>
+    sendJson(to, status, { error: { code: 'InjectedFault' } }, headers),
 ): Promise<boolean> {
   const rule = current();
   const fault = typeof rule === 'function' ? rule(req) : rule;
@@ -46,9 +55,9 @@ export async function applyFault(
       // Released when the test changes the fault, so an abandoned client request ends
       // normally instead of retrying against a closed server after the test.
       while (current() === rule && !req.socket.destroyed) await sleep(20);
-      return req.socket.destroyed || applyFault(current, req, res);
+      return req.socket.destroyed || applyFault(current, req, res, sendStatus);
     case 'status':
-      sendJson(res, fault.status, { error: { code: 'InjectedFault' } }, fault.headers);
+      sendStatus(res, fault.status, fault.headers);
       return true;
     case 'malformed':
     case 'body':

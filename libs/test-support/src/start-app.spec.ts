@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { freePort } from './free-port';
-import { AppProcess, ExitedBeforeHealthy, startNodeScript } from './start-app';
+import { ExitedBeforeHealthy } from './processes';
+import { AppProcess, startNodeScript } from './start-app';
 
 jest.setTimeout(30_000);
 

@@ -45,15 +45,21 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** GET url; resolves true on the expected status. A connection error is "not yet". */
+/**
+ * GET url; resolves true on the expected status, else rejects saying what came instead (the
+ * status, or why no connection): for waitFor, "not yet", and its last error.
+ */
 export async function answers(
   url: string,
   status = 200,
   headers?: Record<string, string>,
-): Promise<true | undefined> {
-  const response = await fetch(url, { headers, signal: AbortSignal.timeout(5_000) });
+): Promise<true> {
+  const response = await fetch(url, { headers, signal: AbortSignal.timeout(5_000) }).catch(
+    (error: Error) => Promise.reject(new Error(String(error.cause ?? error))),
+  );
   await response.arrayBuffer();
-  return response.status === status ? true : undefined;
+  if (response.status !== status) throw new Error(`status ${response.status}`);
+  return true;
 }
 
 /** The last lines of a log, for error messages. */

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyFault, NO_FAULT, sendJson } from '../faults';
-import type { FaultRule } from '../faults';
+import type { FaultRule, StatusSender } from '../faults';
 import { startHttpServer, startHttpsServer } from '../http-servers';
 import type { TestHandler, TestServer } from '../http-servers';
 import { startConnectProxy } from '../connect-proxy';
@@ -30,7 +30,7 @@ async function startTokenEndpoint(
   check: (url: URL, form: URLSearchParams, res: ServerResponse) => string | undefined,
   answer: (token: string, audience: string) => object,
   // How an injected status is answered, when the protocol has its own error body.
-  statusFault?: (res: ServerResponse, status: number, headers?: Record<string, string>) => void,
+  statusFault?: StatusSender,
 ) {
   const tokens: string[] = [];
   const audiences: string[] = [];
@@ -39,11 +39,7 @@ async function startTokenEndpoint(
     const url = new URL(req.url ?? '/', 'http://localhost');
     const audience = check(url, new URLSearchParams(body.toString('utf8')), res);
     if (audience === undefined) return;
-    const rule = endpoint.fault;
-    const fault = typeof rule === 'function' ? rule(req) : rule;
-    if (statusFault && fault.kind === 'status')
-      return statusFault(res, fault.status, fault.headers);
-    if (await applyFault(() => endpoint.fault, req, res)) return;
+    if (await applyFault(() => endpoint.fault, req, res, statusFault)) return;
     const token = `${prefix}-${randomBytes(24).toString('base64url')}`;
     tokens.push(token);
     audiences.push(audience);
