@@ -41,18 +41,13 @@ export function findMarked(matches: (value: string) => boolean): number[] {
     .map(Number)
     .filter((pid) => pid > 0 && pid !== process.pid);
   return pids.filter((pid) => {
-    const value = markerOf(pid);
-    return value !== undefined && matches(value);
+    try {
+      const value = environOf(pid)[markerName];
+      return value !== undefined && matches(value);
+    } catch {
+      return false; // unreadable or vanished: no match
+    }
   });
-}
-
-// Unreadable or vanished processes simply do not match.
-function markerOf(pid: number): string | undefined {
-  try {
-    return environOf(pid)[markerName];
-  } catch {
-    return undefined;
-  }
 }
 
 /** The environment of a live process, from /proc (NUL-separated NAME=value). */

@@ -25,12 +25,6 @@ export type FaultRule = Fault | ((req: IncomingMessage) => Fault);
 
 export const NO_FAULT: Fault = { kind: 'none' };
 
-export type StatusSender = (
-  res: ServerResponse,
-  status: number,
-  headers?: Record<string, string>,
-) => void;
-
 /**
  * Applies the stand-in's current fault to one request. Resolves true when the fault answered
  * (or dropped) the request, false when the stand-in should go on and answer normally.
@@ -40,7 +34,7 @@ export async function applyFault(
   req: IncomingMessage,
   res: ServerResponse,
   // How an injected status is answered, when the protocol has an error body of its own.
-  sendStatus: StatusSender = (to, status, headers) =>
+  sendStatus = (to: ServerResponse, status: number, headers?: Record<string, string>) =>
     sendJson(to, status, { error: { code: 'InjectedFault' } }, headers),
 ): Promise<boolean> {
   const rule = current();

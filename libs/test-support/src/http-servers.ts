@@ -4,13 +4,8 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TestCa } from './test-ca';
 
-export interface RecordedRequest {
-  method: string;
-  /** Path with query, as sent. */
-  path: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
+/** A request as the server received it: `path` with query, as sent; the whole body. */
+export type RecordedRequest = Awaited<ReturnType<typeof record>>;
 
 /** A recording server on 127.0.0.1; startHttpServer and startHttpsServer start one. */
 export type TestServer = Awaited<ReturnType<typeof listen>>;
@@ -35,7 +30,10 @@ async function listen(server: Server, scheme: string, handler: TestHandler, want
   let connections = 0;
   server.on('connection', () => (connections += 1));
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    void record(req, requests).then((body) => respond(handler, req, res, body));
+    void record(req).then((request) => {
+      requests.push(request);
+      return respond(handler, req, res, request.body);
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -57,16 +55,19 @@ async function listen(server: Server, scheme: string, handler: TestHandler, want
 }
 
 // Reads the whole body first so handlers and assertions see it, even for aborted uploads.
-async function record(req: IncomingMessage, requests: RecordedRequest[]): Promise<Buffer> {
+async function record(req: IncomingMessage) {
   const chunks: Buffer[] = [];
   try {
     for await (const chunk of req) chunks.push(chunk as Buffer);
   } catch {
     // A client that hung up mid-body: keep what arrived.
   }
-  const body = Buffer.concat(chunks);
-  requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
-  return body;
+  return {
+    method: req.method ?? '',
+    path: req.url ?? '',
+    headers: req.headers,
+    body: Buffer.concat(chunks),
+  };
 }
 
 // A throwing handler answers 500 instead of leaving the client hanging until its timeout.

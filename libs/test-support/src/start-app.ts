@@ -60,10 +60,9 @@ export async function startNodeScript(
 // (the hub always passes '/services/<name>/', a hand-written one may lack the slashes).
 function baseUrl(env: Record<string, string>): string {
   const serviceUrl = env['JUPYTERHUB_SERVICE_URL'];
-  const host = env['HOST'] ?? '127.0.0.1';
   const origin = serviceUrl
     ? new URL(serviceUrl).origin
-    : `http://${host.includes(':') ? `[${host}]` : host}:${env['PORT'] ?? '8000'}`;
+    : `http://${env['HOST'] ?? '127.0.0.1'}:${env['PORT'] ?? '8000'}`;
   const prefix = (env['JUPYTERHUB_SERVICE_PREFIX'] ?? '/').replace(/^\/+|\/+$/g, '');
   return `${origin}/${prefix ? `${prefix}/` : ''}`;
 }

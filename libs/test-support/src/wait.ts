@@ -1,15 +1,9 @@
 // Polling with a deadline: processes and stand-ins report readiness only by answering.
 
-export interface WaitOptions {
-  /** Default 15 s. */
-  timeoutMs?: number;
-  /** Default 50 ms. */
-  intervalMs?: number;
-  /** Named in the timeout error. */
-  what?: string;
-  /** Extra text for the timeout error (e.g. the tail of a log). */
+/** Default 15 s and 50 ms; the timeout error names `what` and adds `details()` (a log's tail). */
+export type WaitOptions = Partial<{ timeoutMs: number; intervalMs: number; what: string }> & {
   details?: () => string;
-}
+};
 
 /** Calls check until it returns something other than undefined or false; errors count as "not yet". */
 export async function waitFor<T>(

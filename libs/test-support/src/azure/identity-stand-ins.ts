@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyFault, NO_FAULT, sendJson } from '../faults';
-import type { FaultRule, StatusSender } from '../faults';
+import type { FaultRule } from '../faults';
 import { startHttpServer, startHttpsServer } from '../http-servers';
 import type { TestHandler, TestServer } from '../http-servers';
 import { startConnectProxy } from '../connect-proxy';
@@ -30,7 +30,7 @@ async function startTokenEndpoint(
   check: (url: URL, form: URLSearchParams, res: ServerResponse) => string | undefined,
   answer: (token: string, audience: string) => object,
   // How an injected status is answered, when the protocol has its own error body.
-  statusFault?: StatusSender,
+  statusFault?: Parameters<typeof applyFault>[3],
 ) {
   const tokens: string[] = [];
   const audiences: string[] = [];
