@@ -102,11 +102,12 @@ async function reap(dead: (owner: number) => boolean): Promise<void> {
 }
 
 /**
- * Jest's global teardown: ends what this jest process (or a worker of it that is gone)
- * left running, e.g. after a test failed before its afterAll(stop). Jest hands tests a
- * sandboxed `process` whose 'exit' listeners never fire, so an exit hook cannot do this.
+ * Jest's global teardown (this file's default export, named in the e2e, chart, demo and image
+ * projects' jest configs): ends what this jest process (or a worker of it that is gone) left
+ * running, e.g. after a test failed before its afterAll(stop). Jest hands tests a sandboxed
+ * `process` whose 'exit' listeners never fire, so an exit hook cannot do this.
  */
-export async function reapAfterRun(): Promise<void> {
+export default async function reapAfterRun(): Promise<void> {
   await reap((owner) => owner === process.pid || !isAlive(owner));
 }
 

@@ -8,10 +8,8 @@ import { workspaceRoot } from './workspace-root';
 
 export type AppName = 'usage-monitor' | 'spawn-webhook' | 'user-lookup';
 
-export interface AppProcess extends RunningProcess {
-  /** Base URL including JUPYTERHUB_SERVICE_PREFIX, with a trailing slash. */
-  url: string;
-}
+/** `url`: the base URL including JUPYTERHUB_SERVICE_PREFIX, with a trailing slash. */
+export type AppProcess = RunningProcess & { url: string };
 
 /**
  * Runs the production bundle dist/apps/<app>/main.js (build it first) with `env` over a minimal
