@@ -3,7 +3,6 @@
 // (docs/contracts.md#user-lookup-routes). Each knows one token and answers a pk by name.
 // pc-id's stand-in also signs people in, as pc-id's OAuth provider does for the hub.
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { createSecureContext, TLSSocket } from 'node:tls';
 import { startConnectProxy } from './connect-proxy';
 import { applyFault, NO_FAULT, sendJson } from './faults';
@@ -55,7 +54,7 @@ export async function startPcIdStandIn() {
       if (req.method !== 'POST' || path !== '/id/o/token/') return false;
       const form = new URLSearchParams(body.toString('utf8'));
       const email = codes.get(form.get('code') ?? '');
-      if (!grantValid(oauthClients, form, req) || email === undefined) {
+      if (!grantValid(oauthClients, form) || email === undefined) {
         sendJson(res, 400, { error: 'invalid_grant' });
         return true;
       }
@@ -104,24 +103,15 @@ export async function startPcIdStandIn() {
   });
 }
 
-// The authorization-code grant as pc-id checks it: a registered client, its secret (in the
-// form or basic auth) and the callback it registered; the code is checked by the caller.
-function grantValid(
-  clients: PcIdStandIn['oauthClients'],
-  form: URLSearchParams,
-  req: IncomingMessage,
-) {
-  const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-  const [clientId, secret] = basic
-    ? (/^([^:]*):(.*)$/s.exec(Buffer.from(basic, 'base64').toString('utf8')) ?? [])
-        .slice(1)
-        .map(decodeURIComponent)
-    : [form.get('client_id'), form.get('client_secret')];
+// The authorization-code grant as pc-id checks it: a registered client, its secret and the
+// callback it registered, in the form (the hub's GenericOAuthenticator leaves basic_auth off);
+// the code is checked by the caller.
+function grantValid(clients: PcIdStandIn['oauthClients'], form: URLSearchParams) {
   return clients.some(
     (client) =>
       form.get('grant_type') === 'authorization_code' &&
-      clientId === client.clientId &&
-      secret === client.clientSecret &&
+      form.get('client_id') === client.clientId &&
+      form.get('client_secret') === client.clientSecret &&
       form.get('redirect_uri') === client.redirectUri,
   );
 }

@@ -32,12 +32,7 @@ const live = new Set<ChildProcess>();
 process.once('exit', () => live.forEach((child) => child.kill('SIGKILL')));
 
 export function spawnProcess(command: string, args: string[], options: SpawnOptions) {
-  const child = spawn(command, args, {
-    cwd: options.cwd,
-    env: options.env,
-    detached: options.detached,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   const text = { all: '', stdout: '', stderr: '' };
   for (const stream of ['stdout', 'stderr'] as const) {
     child[stream].setEncoding('utf8').on('data', (chunk: string) => {

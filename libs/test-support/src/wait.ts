@@ -1,4 +1,5 @@
 // Polling with a deadline: processes and stand-ins report readiness only by answering.
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Default 15 s and 50 ms; the timeout error names `what` and adds `details()` (a log's tail). */
 export type WaitOptions = Partial<{ timeoutMs: number; intervalMs: number; what: string }> & {
@@ -35,9 +36,7 @@ export async function waitFor<T>(
 /** Thrown from a check to stop waiting at once (e.g. the process died). */
 export class FatalWaitError extends Error {}
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * GET url; resolves true on the expected status, else rejects saying what came instead (the
