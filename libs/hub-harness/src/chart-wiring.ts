@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import type { IdentityKind, SpawnUpstreams } from '@pchub/test-support';
 import { repoRoot } from './paths';
-import type { RoleSpec, ServiceSpec } from './types';
+import type { RoleSpec, ServiceSpec } from './start-hub';
 
 /** The hook file of the chart: the one the hub runs in production. */
 export const HOOK_FILE = join(repoRoot, 'helm/pchub/files/hub/pre_spawn_hook.py');

@@ -1,6 +1,6 @@
 export { startHub } from './start-hub';
 export { forEachLimit } from './concurrency';
-export type { HubOptions, RoleSpec, ServiceSpec } from './types';
+export type { HubOptions, RoleSpec, ServiceSpec } from './start-hub';
 export type { RunningHub } from './running-hub';
 export {
   chartStyleHookConfig,

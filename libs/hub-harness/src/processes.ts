@@ -7,12 +7,8 @@ import type { RunningProcess } from '@pchub/test-support';
 import { hubConfigFile, lightServerScript, nodeBinDir, proxyScript } from './paths';
 import { markerName } from './reaper';
 
-/** Where a hub's processes run (their cwd), the marker they carry, and whether to echo their output. */
-export interface HubDir {
-  dataDir: string;
-  marker: string;
-  echo: boolean;
-}
+/** Where a hub's processes run (their cwd), the marker they carry, whether to echo their output. */
+export type HubDir = { dataDir: string; marker: string; echo: boolean };
 
 // Starts `args` under `command` in `dir` and waits until `ready`; a process that exits first
 // fails the start at once.

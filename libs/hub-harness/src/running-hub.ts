@@ -7,14 +7,9 @@ import type { RunningProcess } from '@pchub/test-support';
 import { startHubProcess } from './processes';
 import type { HubDir } from './processes';
 import { endProcesses, findMarked } from './reaper';
-import type { HubSpec } from './start-hub';
-import type { HubVersion } from './types';
+import type { HubSpec, HubVersion } from './start-hub';
 
-interface ServerModel {
-  ready?: boolean;
-  pending?: string | null;
-  state?: Record<string, unknown>;
-}
+type ServerModel = { ready?: boolean; pending?: string | null; state?: Record<string, unknown> };
 
 const readyTimeoutMs = 120_000;
 

@@ -1,11 +1,12 @@
 // startHub: a real JupyterHub with configurable-http-proxy, on free loopback ports, in a temp
 // dir that stop() removes; what varies per hub goes to hub/jupyterhub_config.py as a JSON spec.
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { appBundle } from '@pchub/test-support';
-import type { RunningProcess } from '@pchub/test-support';
-import { resolveVersion, venvBin } from './paths';
+import type { AppName, RunningProcess } from '@pchub/test-support';
+import { repoRoot } from './paths';
 import { freePorts } from './ports';
 import { startLightServer, startProxy } from './processes';
 import type { HubDir } from './processes';
@@ -19,7 +20,49 @@ import {
   reapOrphans,
 } from './reaper';
 import { RunningHub } from './running-hub';
-import type { HubOptions, ServiceSpec } from './types';
+
+// The options of startHub: the hub, its services and their roles.
+export type HubVersion = '5.5' | '6.1';
+
+export interface ServiceSpec {
+  name: string;
+  /** Managed: the hub runs `node dist/apps/<app>/main.js` and proxies it at /services/<name>/. */
+  app?: AppName;
+  /** Unmanaged: the hub proxies this URL at /services/<name>/. */
+  url?: string;
+  /** Generated when absent; read it back with RunningHub.serviceToken(name). */
+  apiToken?: string;
+  environment?: Record<string, string>;
+}
+
+export type RoleSpec = { name: string; scopes: string[]; services?: string[]; users?: string[] };
+
+export interface HubOptions {
+  /** Default: process.env.E2E_HUB_VERSION ?? '5.5'. */
+  version?: HubVersion;
+  /**
+   * Python venv holding jupyterhub (of `version`) and jupyterhub-singleuser.
+   * Default: .tools/hub-<version> (scripts/setup-tools.sh builds both).
+   */
+  venvDir?: string;
+  /** Port of the public URL (the proxy's). Default: a free port. */
+  publicPort?: number;
+  /** Default: light. */
+  spawner?: 'light' | 'local-process';
+  /**
+   * tornado's HTTP client for the whole hub, the hook included. Default: curl, as z2jh's hub
+   * config sets it (needs pycurl in the venv, as the e2e venvs have it).
+   */
+  httpClient?: 'curl' | 'simple';
+  services?: ServiceSpec[];
+  roles?: RoleSpec[];
+  /** Added to the hub process's environment. */
+  hubEnvironment?: Record<string, string>;
+  /** Python file defining pre_spawn_hook(spawner). */
+  preSpawnHookFile?: string;
+  /** Python run at the end of the hub config, with `c` in scope. */
+  extraConfig?: string;
+}
 
 // The built-in admin role's scopes (JupyterHub 5.5 and 6.1 alike); admin:servers includes
 // admin:server_state, which serverPid reads. A role, not admin=True, as in production.
@@ -144,4 +187,23 @@ async function abandonStart(started: RunningProcess[], dir: HubDir) {
 function requireNode24(): void {
   const { node } = process.versions;
   if (!node.startsWith('24.')) throw new Error(`the hub harness needs Node 24 (npx), not ${node}`);
+}
+
+const versions: readonly string[] = ['5.5', '6.1'];
+
+/** The JupyterHub version asked for (default: E2E_HUB_VERSION, else 5.5). */
+function resolveVersion(version = process.env['E2E_HUB_VERSION'] ?? '5.5'): HubVersion {
+  if (versions.includes(version)) return version as HubVersion;
+  throw new TypeError(
+    `hub version must be one of ${versions.join(', ')}, got ${JSON.stringify(version)}`,
+  );
+}
+
+/** bin/ of the venv holding JupyterHub; fails early when setup-tools has not run. */
+function venvBin(version: HubVersion, venvDir = join(repoRoot, '.tools', `hub-${version}`)) {
+  const bin = join(venvDir, 'bin');
+  if (!existsSync(join(bin, 'jupyterhub'))) {
+    throw new Error(`JupyterHub venv missing at ${bin}: run scripts/setup-tools.sh`);
+  }
+  return bin;
 }

@@ -7,11 +7,7 @@ import type { FaultRule } from './faults';
 import { startHttpServer } from './http-servers';
 
 /** A token's owner as JupyterHub's GET /hub/api/user describes it. */
-export interface TokenOwner {
-  kind: 'user' | 'service';
-  name: string;
-  scopes: string[];
-}
+export type TokenOwner = { kind: 'user' | 'service'; name: string; scopes: string[] };
 
 /** A user as GET /hub/api/users lists it; `started` as the hub writes it (…T10:00:00.123456Z). */
 export interface ListedUser {

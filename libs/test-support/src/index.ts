@@ -18,6 +18,7 @@ export { createTestCa, ENTRA_HOSTNAME, trustTestCa, type TestCa } from './test-c
 export { fetchJson, startHttpServer, type TestServer } from './http-servers';
 export { freePort } from './free-port';
 export { appBundle, configErrorOutput, startApp, type AppName, type AppProcess } from './start-app';
+export { workspaceRoot } from './start-app';
 export { bundle, spawnProcess } from './processes';
 export type { ExitStatus, RunningProcess, SpawnOptions } from './processes';
 export { answers, FatalWaitError, sleep, tail, waitFor } from './wait';
@@ -26,4 +27,3 @@ export { expectNoSecrets } from './no-secrets';
 export { parseSamples, seriesOf } from './prometheus-text';
 export { initialMetricPoints } from './metric-points';
 export { markdownTable, readmeConfigurationProblems, referenceRows } from './config-reference';
-export { workspaceRoot } from './workspace-root';

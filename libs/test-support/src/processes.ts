@@ -9,10 +9,7 @@ import { build } from 'esbuild';
 import { FatalWaitError, tail, waitFor } from './wait';
 import type { WaitOptions } from './wait';
 
-export interface ExitStatus {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
+export type ExitStatus = { code: number | null; signal: NodeJS.Signals | null };
 
 /** A child process the test owns; spawnProcess starts one. */
 export type RunningProcess = ReturnType<typeof spawnProcess>;

@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { freePort } from './free-port';
 import { ExitedBeforeHealthy, spawnProcess } from './processes';
 import type { RunningProcess } from './processes';
 import { answers } from './wait';
-import { workspaceRoot } from './workspace-root';
 
 export type AppName = 'usage-monitor' | 'spawn-webhook' | 'user-lookup';
 
@@ -83,4 +82,15 @@ export async function configErrorOutput(
   );
   if (error instanceof ExitedBeforeHealthy && error.status.code === 2) return error.output;
   throw error;
+}
+
+/**
+ * The workspace root, the folder holding nx.json: walking up from this file works from the
+ * sources and from any bundle in dist/ (the demo, the benchmarks).
+ */
+export function workspaceRoot(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'nx.json'))) return dir;
+  }
+  throw new Error(`no nx.json above ${__dirname}: run inside the workspace`);
 }

@@ -14,10 +14,7 @@ export const APIM = {
 /** Azure Resource Manager's stand-in; startArmStandIn starts one. */
 export type ArmStandIn = Awaited<ReturnType<typeof startArmStandIn>>;
 
-export interface ApimKeys {
-  primaryKey: string;
-  secondaryKey: string;
-}
+export type ApimKeys = { primaryKey: string; secondaryKey: string };
 
 const SERVICE =
   /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ApiManagement\/service\/([^/]+)/i;
