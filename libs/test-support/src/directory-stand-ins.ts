@@ -4,10 +4,9 @@
 // pc-id's stand-in also signs people in, as pc-id's OAuth provider does for the hub.
 import { randomBytes } from 'node:crypto';
 import { createSecureContext, TLSSocket } from 'node:tls';
-import { startConnectProxy } from './connect-proxy';
 import { applyFault, NO_FAULT, sendJson } from './faults';
 import type { FaultRule } from './faults';
-import { startHttpServer } from './http-servers';
+import { startConnectProxy, startHttpServer } from './http-servers';
 import type { TestHandler } from './http-servers';
 import type { TestCa } from './test-ca';
 

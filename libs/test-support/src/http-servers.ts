@@ -1,6 +1,9 @@
+// The servers the stand-ins run on, all on 127.0.0.1: recording HTTP(S) servers, an egress proxy
+// reaching them under real names, and free ports.
 import { createServer as createHttp, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcp } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TestCa } from './test-ca';
 
@@ -99,4 +102,52 @@ export async function fetchJson(url: string, init: RequestInit = {}) {
   const text = await res.text();
   const body: unknown = text ? JSON.parse(text) : undefined;
   return { status: res.status, headers: Object.fromEntries(res.headers), body };
+}
+
+// An egress proxy on loopback (HTTP CONNECT) handing the tunnels to `authority` to a stand-in's
+// server (`accept`): a client given HTTPS_PROXY reaches the stand-in under the real name (URL,
+// TLS name and Host stay the real ones, nothing resolves in DNS). Other targets, the internet,
+// are refused, as are plain requests (a client sending http:// out).
+export async function startConnectProxy(authority: string, accept: (socket: Socket) => void) {
+  const targets: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = createHttp((req, res) => {
+    targets.push(`${req.method} ${req.url}`);
+    res.writeHead(405).end();
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    targets.push(req.url ?? '');
+    if (req.url !== authority)
+      return void client.end('HTTP/1.1 403 Forbidden\r\ncontent-length: 0\r\n\r\n');
+    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    if (head.length > 0) client.unshift(head);
+    accept(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    targets,
+    // Tunnels are raw sockets the HTTP server no longer tracks: end them by hand.
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        sockets.forEach((socket) => socket.destroy());
+      }),
+  };
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createTcp();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }

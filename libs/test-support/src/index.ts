@@ -15,8 +15,7 @@ export { startSpawnUpstreams, type IdentityKind, type SpawnUpstreams } from './s
 export { NO_FAULT, sendJson, type Fault } from './faults';
 // What they run on, and the processes under test:
 export { createTestCa, ENTRA_HOSTNAME, trustTestCa, type TestCa } from './test-ca';
-export { fetchJson, startHttpServer, type TestServer } from './http-servers';
-export { freePort } from './free-port';
+export { fetchJson, freePort, startHttpServer, type TestServer } from './http-servers';
 export { appBundle, configErrorOutput, startApp, type AppName, type AppProcess } from './start-app';
 export { workspaceRoot } from './start-app';
 export { bundle, spawnProcess } from './processes';

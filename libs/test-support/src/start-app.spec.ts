@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { freePort } from './free-port';
+import { freePort } from './http-servers';
 import { ExitedBeforeHealthy } from './processes';
 import { AppProcess, startNodeScript } from './start-app';
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { freePort } from './free-port';
+import { freePort } from './http-servers';
 import { ExitedBeforeHealthy, spawnProcess } from './processes';
 import type { RunningProcess } from './processes';
 import { answers } from './wait';

@@ -7,9 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyFault, NO_FAULT, sendJson } from '../faults';
 import type { FaultRule } from '../faults';
-import { startHttpServer, startHttpsServer } from '../http-servers';
+import { startConnectProxy, startHttpServer, startHttpsServer } from '../http-servers';
 import type { TestHandler, TestServer } from '../http-servers';
-import { startConnectProxy } from '../connect-proxy';
 import { ENTRA_HOSTNAME } from '../test-ca';
 import type { TestCa } from '../test-ca';
 
