@@ -2,7 +2,7 @@
 // everything it forked: configurable-http-proxy and the light server (beside the hub, so they
 // outlive its restarts, as z2jh runs the proxy in a pod of its own), and jupyterhub itself.
 import { join } from 'node:path';
-import { answers, spawnProcess } from '@pchub/test-support';
+import { answers, FatalWaitError, spawnProcess, tail, waitFor } from '@pchub/test-support';
 import type { RunningProcess } from '@pchub/test-support';
 import { hubConfigFile, lightServerScript, nodeBinDir, proxyScript } from './paths';
 import { markerName } from './reaper';
@@ -18,7 +18,7 @@ async function startGroup(
   [command, ...args]: string[],
   env: Record<string, string>,
   timeoutMs: number,
-  ready: (started: RunningProcess) => Promise<true> | boolean,
+  ready: (started: RunningProcess) => Promise<true | undefined> | boolean,
 ): Promise<RunningProcess> {
   const started = spawnProcess(command as string, args, {
     cwd: dir.dataDir,
@@ -26,7 +26,14 @@ async function startGroup(
     echoPrefix: dir.echo ? `[${what}] ` : undefined,
     detached: true,
   });
-  await started.waitUntil(what, () => ready(started), { timeoutMs, intervalMs: 200, what });
+  const details = () => tail(started.output());
+  await waitFor(
+    () => {
+      if (started.exited()) throw new FatalWaitError(`${what} exited:\n${details()}`);
+      return ready(started);
+    },
+    { timeoutMs, intervalMs: 200, what, details },
+  );
   return started;
 }
 

@@ -6,8 +6,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { FatalWaitError, tail, waitFor } from './wait';
-import type { WaitOptions } from './wait';
 
 export type ExitStatus = { code: number | null; signal: NodeJS.Signals | null };
 
@@ -74,17 +72,6 @@ export function spawnProcess(command: string, args: string[], options: SpawnOpti
     exit,
     /** Signals the process (its whole group when started `detached`). */
     kill,
-    /**
-     * Resolves once `ready` returns something (as waitFor); rejects at once with
-     * ExitedBeforeHealthy, naming the process `label`, if it exits first.
-     */
-    waitUntil<T>(label: string, ready: Parameters<typeof waitFor<T>>[0], wait: WaitOptions) {
-      const check = () => {
-        if (status) throw new ExitedBeforeHealthy(label, status, text.all);
-        return ready();
-      };
-      return waitFor(check, { details: () => tail(text.all), ...wait });
-    },
     /** `signal` (default SIGTERM), then SIGKILL after `graceMs` (default 15 s); resolves on exit. */
     async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 15_000): Promise<ExitStatus> {
       if (status) return status;
@@ -98,19 +85,6 @@ export function spawnProcess(command: string, args: string[], options: SpawnOpti
       return done;
     },
   };
-}
-
-/** waitUntil's rejection when the process exits before it is ready. */
-export class ExitedBeforeHealthy extends FatalWaitError {
-  constructor(
-    label: string,
-    readonly status: ExitStatus,
-    readonly output: string,
-  ) {
-    super(
-      `${label} exited before it was healthy (code ${status.code}, signal ${status.signal}):\n${output}`,
-    );
-  }
 }
 
 // Non-JSON lines (a crash trace, a stray console.log) and a partial last line are skipped.

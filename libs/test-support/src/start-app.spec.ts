@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import { freePort } from './http-servers';
-import { ExitedBeforeHealthy } from './processes';
-import { AppProcess, startNodeScript } from './start-app';
+import { AppProcess, ExitedBeforeHealthy, startNodeScript } from './start-app';
 
 jest.setTimeout(30_000);
 

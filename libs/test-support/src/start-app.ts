@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { freePort } from './http-servers';
-import { ExitedBeforeHealthy, spawnProcess } from './processes';
-import type { RunningProcess } from './processes';
-import { answers } from './wait';
+import { spawnProcess } from './processes';
+import type { ExitStatus, RunningProcess } from './processes';
+import { FatalWaitError, waitFor } from './wait';
 
 export type AppName = 'usage-monitor' | 'spawn-webhook' | 'user-lookup';
 
@@ -41,15 +41,24 @@ export async function startNodeScript(
   };
   const url = baseUrl(childEnv);
   const running = spawnProcess(process.execPath, [script], { env: childEnv, cwd: workspaceRoot() });
+  const healthy = async () => {
+    const status = running.exited();
+    if (status) throw new ExitedBeforeHealthy(label, status, running.output());
+    const res = await fetch(`${url}health`, { signal: AbortSignal.timeout(2000) }).catch(
+      (error: Error) => Promise.reject(new Error(String(error.cause ?? error))),
+    );
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`status ${res.status}`);
+    return true;
+  };
   const what = `${label} to be healthy at ${url}health`;
   const timeoutMs = options.readyTimeoutMs ?? 20_000;
-  const healthy = () => answers(`${url}health`);
-  await running
-    .waitUntil(label, healthy, { timeoutMs, intervalMs: 100, what })
-    .catch(async (error: unknown) => {
+  await waitFor(healthy, { timeoutMs, intervalMs: 100, what, details: running.output }).catch(
+    async (error: unknown) => {
       await running.stop('SIGKILL');
       throw error;
-    });
+    },
+  );
   return Object.assign(running, { url });
 }
 
@@ -62,6 +71,19 @@ function baseUrl(env: Record<string, string>): string {
     : `http://${env['HOST'] ?? '127.0.0.1'}:${env['PORT'] ?? '8000'}`;
   const prefix = (env['JUPYTERHUB_SERVICE_PREFIX'] ?? '/').replace(/^\/+|\/+$/g, '');
   return `${origin}/${prefix ? `${prefix}/` : ''}`;
+}
+
+/** startApp's rejection when the process exits before its health check answered. */
+export class ExitedBeforeHealthy extends FatalWaitError {
+  constructor(
+    app: string,
+    readonly status: ExitStatus,
+    readonly output: string,
+  ) {
+    super(
+      `${app} exited before it was healthy (code ${status.code}, signal ${status.signal}):\n${output}`,
+    );
+  }
 }
 
 /**
