@@ -4,7 +4,9 @@
 #   scripts/setup-tools.sh        everything the test run needs (Go tools, venvs, Chromium,
 #                                 Prometheus, the Debian -dev packages the hub image's
 #                                 requirements and the e2e venvs' pycurl build against)
-#   scripts/setup-tools.sh demo   only what `npm run demo` needs: the .tools/demo venv
+#   scripts/setup-tools.sh demo   only what `npm run demo` needs: the chart hub's tools (helm,
+#                                 the hub image's, user servers' and Dask Gateway's venvs, the
+#                                 Debian -dev packages the hub image's pycurl builds against)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 tools="$root/.tools"
@@ -119,36 +121,48 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
-# The demo needs only its venv: no Go, helm or browser on a machine that just wants to try it.
-if [[ "$mode" == demo ]]; then
-  make_venv "$tools/demo" "$root/demo/requirements.txt"
-  exit 0
-fi
+# Waits for every background step; fails if any did.
+wait_all() {
+  local failed=0 job
+  for job in $(jobs -p); do wait "$job" || failed=1; done
+  return "$failed"
+}
 
 # The hub image's pinned Python requirements (z2jh 4.4.0), read beside the repository. Without
-# them only the chart's stages can't run, and they fail saying what is missing; the rest still can.
+# them only the chart's stages (and the demo) can't run, and they fail saying what is missing.
 hub_image_requirements="${PCHUB_SHARED_DIR:-$root/../shared}/charts/z2jh-4.4.0-hub-image-requirements.txt"
 if [[ ! -f "$hub_image_requirements" ]]; then
   echo "setup-tools: $hub_image_requirements missing (../shared beside the repository, or set PCHUB_SHARED_DIR): no .tools/hub-image" >&2
+  [[ "$mode" == demo ]] && exit 1
+fi
+
+# What @pchub/chart-hub runs (the demo and the chart's e2e), started in the background: helm, the
+# hub image's packages, the user servers' and Dask Gateway's venvs.
+start_chart_hub_tools() {
+  ensure_debian_packages libcurl4-openssl-dev libssl-dev libpq-dev || return 1
+  # pycurl from source against Debian's libcurl, as in the hub image (its wheel bundles a libcurl
+  # that trusts another CA path).
+  if [[ -f "$hub_image_requirements" ]]; then
+    make_venv "$tools/hub-image" "$hub_image_requirements" --no-binary pycurl &
+  fi
+  make_venv "$tools/user-server" "$root/libs/chart-hub/requirements-user-server.txt" &
+  make_venv "$tools/dask-gateway" "$root/libs/chart-hub/requirements-dask-gateway.txt" &
+  go_tool helm helm.sh/helm/v3/cmd/helm v3.22.0 &
+}
+
+# The demo needs only the chart hub's tools: no browser, Docker or e2e venvs.
+if [[ "$mode" == demo ]]; then
+  start_chart_hub_tools || exit 1
+  wait_all
+  exit
 fi
 
 ensure_chromium
 ensure_docker_engine
-ensure_debian_packages libcurl4-openssl-dev libssl-dev libpq-dev
-make_venv "$tools/demo" "$root/demo/requirements.txt" &
-# pycurl from source against Debian's libcurl, as in the hub image (its wheel bundles a libcurl
-# that trusts another CA path).
-if [[ -f "$hub_image_requirements" ]]; then
-  make_venv "$tools/hub-image" "$hub_image_requirements" --no-binary pycurl &
-fi
-make_venv "$tools/user-server" "$root/libs/chart-hub/requirements-user-server.txt" &
-make_venv "$tools/dask-gateway" "$root/libs/chart-hub/requirements-dask-gateway.txt" &
+start_chart_hub_tools || exit 1
 make_venv "$tools/venv" "$root/scripts/requirements-tools.txt" &
 make_venv "$tools/hub-5.5" "$root/e2e/requirements-hub-5.5.txt" &
 make_venv "$tools/hub-6.1" "$root/e2e/requirements-hub-6.1.txt" &
-go_tool helm helm.sh/helm/v3/cmd/helm v3.22.0 &
 go_tool actionlint github.com/rhysd/actionlint/cmd/actionlint v1.7.12 &
 ensure_prometheus &
-failed=0
-for job in $(jobs -p); do wait "$job" || failed=1; done
-exit "$failed"
+wait_all

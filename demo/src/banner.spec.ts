@@ -1,14 +1,13 @@
 import { banner, parseBanner } from './banner';
 
 const input = {
-  url: 'http://127.0.0.1:8123/',
+  url: 'http://127.140.7.12/',
   user: 'demo@example.com',
   password: 'pw-1',
   userWithoutKey: 'nokey@example.com',
   key: 'demo-key-not-a-real-apim-key-1',
   keyVariable: 'PC_SDK_SUBSCRIPTION_KEY',
-  metricsUrl: 'http://127.0.0.1:8123/services/usage-monitor/metrics',
-  monitorIntervalSeconds: 5,
+  notebook: 'PlanetaryComputerExamples/dask-gateway.ipynb',
 };
 
 describe('banner', () => {
@@ -18,7 +17,7 @@ describe('banner', () => {
       user: input.user,
       password: input.password,
       key: input.key,
-      metricsUrl: input.metricsUrl,
+      notebook: input.notebook,
     });
   });
 
@@ -28,7 +27,8 @@ describe('banner', () => {
   });
 
   it('says which parts are stand-ins and how to stop', () => {
-    expect(banner(input)).toMatch(/Stand-ins: +pc-id/);
+    expect(banner(input)).toMatch(/Stand-ins: +Kubernetes/);
+    expect(banner(input)).toContain('pc-id (sign-in page, OAuth, user');
     expect(banner(input)).toContain('Ctrl-C stops everything.');
   });
 });

@@ -1,25 +1,27 @@
-// `npm run demo` ends here (scripts/demo.sh builds this bundle and runs it with Node 24): a real
-// JupyterHub on loopback with our three services, the chart's hook, roles and profiles, and local
-// stand-ins for pc-id and API Management seeded with a demo user. Ctrl-C stops all of it.
+// `npm run demo` ends here (scripts/demo.sh builds this bundle and runs it with Node 24): the
+// deployment as the chart configures it, on loopback (@pchub/chart-hub): the chart rendered over
+// the released daskhub, z2jh's own hub configuration in a real JupyterHub, our three services,
+// Dask Gateway, user servers with JupyterLab, and stand-ins for what cannot run here (Kubernetes,
+// pc-id, Azure). The demo adds only a values file (demo-values.ts), pc-id's sign-in page
+// (sign-in-page.ts) and a demo user with a key. Ctrl-C stops all of it.
 import { randomBytes } from 'node:crypto';
-import { KEY_VARIABLE, spawnServices, startHub } from '@pchub/hub-harness';
-import { startSpawnUpstreams } from '@pchub/test-support';
+import { startChartHub } from '@pchub/chart-hub';
+import type { RunningChartHub } from '@pchub/chart-hub';
 import { banner } from './banner';
-import { readChart } from './chart';
-import { demoHubOptions, MONITOR_INTERVAL_SECONDS, tokenServiceNames } from './hub-options';
+import { writeDemoValues } from './demo-values';
+import { DASK_NOTEBOOK } from './paths';
 import { messageOf, say } from './say';
-import type { DemoSettings } from './settings';
-import { loadSettings } from './settings';
 import { Cleanup, onStopSignals } from './shutdown';
+import { startSignInPage } from './sign-in-page';
 
 const DEMO_USER = 'demo@example.com';
 const NO_KEY_USER = 'nokey@example.com';
-const ANNOUNCEMENT = 'Local demo — pc-id and API Management are stand-ins; the key is not real.';
+/** Where the chart's hook puts the key (spawn-webhook's answer) in the server's environment. */
+const KEY_VARIABLE = 'PC_SDK_SUBSCRIPTION_KEY';
 
 let stopping = false;
 
 async function main(): Promise<void> {
-  const settings = await loadSettings();
   const cleanup = new Cleanup();
   let starting: Promise<void> = Promise.resolve();
   onStopSignals(() => {
@@ -33,7 +35,7 @@ async function main(): Promise<void> {
         process.exit(0);
       });
   });
-  starting = start(settings, cleanup);
+  starting = start(cleanup);
   try {
     await starting;
   } catch (error) {
@@ -43,47 +45,44 @@ async function main(): Promise<void> {
   }
 }
 
-async function start(settings: DemoSettings, cleanup: Cleanup): Promise<void> {
-  const chart = readChart();
-  const password = randomBytes(9).toString('base64url');
+async function start(cleanup: Cleanup): Promise<void> {
   const key = `demo-key-not-a-real-apim-key-${randomBytes(6).toString('hex')}`;
+  const signInPage = await startSignInPage([DEMO_USER, NO_KEY_USER]);
+  cleanup.add("pc-id's sign-in page", () => signInPage.close());
+  const values = writeDemoValues(signInPage.authorizeUrl);
+  cleanup.add("the demo's values", () => values.dispose());
 
-  say('starting the local stand-ins: pc-id, Azure Resource Manager / API Management, and the');
-  say('  managed-identity token endpoint…');
-  const upstreams = await startSpawnUpstreams();
-  cleanup.add('the stand-ins', () => upstreams.close());
-  upstreams.addAccount(DEMO_USER, true, key);
-
-  say('starting JupyterHub with usage-monitor, spawn-webhook and user-lookup…');
-  const serviceTokens = Object.fromEntries(
-    tokenServiceNames(chart).map((name) => [name, randomBytes(32).toString('hex')]),
-  );
-  const hub = await startHub(
-    demoHubOptions({
-      chart,
-      spawnServices: spawnServices(upstreams),
-      serviceTokens,
-      users: [DEMO_USER, NO_KEY_USER],
-      password,
-      announcement: ANNOUNCEMENT,
-      ...(settings.port === undefined ? {} : { publicPort: settings.port }),
-    }),
-  );
-  cleanup.add('JupyterHub and everything it started', () => hub.stop());
+  say('rendering the chart over the released daskhub and starting what it describes: the hub');
+  say("  (z2jh's own config), the proxy, usage-monitor, spawn-webhook, user-lookup, the idle");
+  say('  culler and Dask Gateway, with stand-ins for Kubernetes, pc-id and Azure…');
+  const hub = await startChartHub({ deployment: 'staging', valuesFiles: [values.file] });
+  cleanup.add('the chart hub and everything it started', () => hub.stop());
   if (stopping) return;
+  hub.upstreams.addAccount(DEMO_USER, true, key);
+  signInPage.serve({
+    hubUrl: hub.url,
+    clientId: hub.oauthClient.clientId,
+    redirectUri: hub.oauthClient.redirectUri,
+    approve: (email) => hub.oauth.approve(email),
+  });
 
   process.stdout.write(
     `${banner({
       url: hub.url,
       user: DEMO_USER,
-      password,
+      password: signInPage.password,
       userWithoutKey: NO_KEY_USER,
       key,
       keyVariable: KEY_VARIABLE,
-      metricsUrl: `${hub.serviceUrl('usage-monitor')}metrics`,
-      monitorIntervalSeconds: MONITOR_INTERVAL_SECONDS,
+      notebook: `${examplesDirectory(hub)}/${DASK_NOTEBOOK}`,
     })}\n`,
   );
+}
+
+/** Where the post-start hook pulls the examples into, under the user's home (chart values). */
+function examplesDirectory(hub: RunningChartHub): string {
+  const singleuser = hub.values['singleuser'] as { extraEnv: Record<string, string> };
+  return singleuser.extraEnv['PCHUB_EXAMPLES_DIRECTORY'] ?? '';
 }
 
 void main();

@@ -2,7 +2,6 @@
 // to the group is what Ctrl-C in a terminal sends.
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { repoRoot } from '@pchub/hub-harness';
 import { parseBanner } from '../src/banner';
 import type { ParsedBanner } from '../src/banner';
@@ -152,5 +151,3 @@ export function cmdline(pid: number): string {
 export function tail(text: string, lines = 60): string {
   return text.split('\n').slice(-lines).join('\n');
 }
-
-export const demoBundle = join(repoRoot, 'dist/demo/main.js');

@@ -1,34 +1,38 @@
-// `npm run demo` end to end: it comes up, a headless Chromium logs in, starts a server with a
-// chosen profile, reads the seeded key in a JupyterLab terminal and the server in the metrics,
-// and Ctrl-C stops everything the demo started.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+// `npm run demo` end to end: from a fresh clone it comes up as the chart configures it, a
+// headless Chromium signs in through the chart's login and pc-id's sign-in page, starts a server
+// with one of the chart's profiles, reads the seeded key in a JupyterLab terminal, runs the Dask
+// Gateway notebook the chart's post-start hook pulled in a kernel of that server, and Ctrl-C
+// stops everything the demo started.
+import { readdirSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findMarked } from '@pchub/hub-harness';
-import { freePort } from '@pchub/test-support';
+import { findMarked, repoRoot } from '@pchub/hub-harness';
 import type { Browser, Page } from 'playwright-core';
 import type { ParsedBanner } from '../src/banner';
+import { ANNOUNCEMENT } from '../src/demo-values';
 import { launchChromium, step } from './browser';
-import { demoBundle, groupMembers, isAlive, pids, startDemo } from './demo-process';
+import { groupMembers, isAlive, pids, startDemo } from './demo-process';
 import { freshCheckout, newcomerPath } from './fresh-checkout';
 import type { FreshCheckout } from './fresh-checkout';
 import type { DemoProcess, ExitStatus } from './demo-process';
-import { logIn, readableTerminals, runInNewTerminal, startServer, terminalRow } from './hub-pages';
-import { parseSamples, sampleValue } from './metrics';
+import {
+  readableTerminals,
+  requestToken,
+  runInNewTerminal,
+  signIn,
+  startServer,
+  terminalRow,
+} from './hub-pages';
+import { runNotebook } from './notebook';
 
-// A profile other than the chart's default, so the metrics show the one chosen on the form.
+// A profile other than the chart's default, so the server shows the one chosen on the form.
 const PROFILE = 'r';
-const ANNOUNCEMENT = 'Local demo — pc-id and API Management are stand-ins; the key is not real.';
 
 let checkout: FreshCheckout | undefined;
 let demo: DemoProcess | undefined;
 let browser: Browser | undefined;
 let page: Page;
 let banner: ParsedBanner;
-let port: number;
 
 // Only after a failed test: the clean stop is itself under test.
 afterAll(() => demo?.kill());
@@ -38,13 +42,16 @@ describe('npm run demo', () => {
     browser = await launchChromium();
     page = await browser.newPage();
     page.setDefaultTimeout(30_000);
-    port = await freePort();
     // From a fresh clone with the system Node on PATH: the script installs the npm packages
-    // (Node 24 among them) and the demo's venv and builds the bundles before the hub starts.
+    // (Node 24 among them) and the chart hub's tools and builds the bundles before the hub
+    // starts. The released charts are beside the repository, as for a clone beside them.
     checkout = freshCheckout();
     demo = startDemo(
       'npm run demo',
-      { DEMO_PORT: String(port), PATH: newcomerPath() },
+      {
+        PATH: newcomerPath(),
+        PCHUB_SHARED_DIR: process.env['PCHUB_SHARED_DIR'] ?? join(repoRoot, '..', 'shared'),
+      },
       checkout.dir,
     );
     banner = await demo.banner(540_000);
@@ -58,25 +65,26 @@ describe('npm run demo', () => {
   });
 
   test('prints where the demo runs and how to log in', () => {
-    expect(banner.url).toBe(`http://127.0.0.1:${port}/`);
+    // proxy-public's address in the chart hub's loopback block, on the Service's own port.
+    expect(banner.url).toMatch(/^http:\/\/127\.\d+\.\d+\.\d+\/$/);
     expect(banner.user).toBe('demo@example.com');
     expect(banner.key).toMatch(/^demo-key-not-a-real-apim-key-[0-9a-f]+$/);
-    expect(banner.metricsUrl).toBe(`${banner.url}services/usage-monitor/metrics`);
+    expect(banner.notebook).toBe('PlanetaryComputerExamples/dask-gateway.ipynb');
   });
 
   test('came up from a fresh clone: it installed what it needs first', () => {
     const output = demo!.output();
     expect(output).toContain("demo: installing the workspace's npm packages");
-    expect(output).toContain("demo: preparing the demo's Python venv");
+    expect(output).toContain("demo: preparing the chart hub's tools");
     expect(output).toContain('demo: building usage-monitor, spawn-webhook, user-lookup');
+    expect(output).toContain('demo: rendering the chart over the released daskhub');
   });
 
-  test('a person logs in, starts a server and finds the key in a JupyterLab terminal', async () => {
-    await step(page, 'log in', async () => {
-      await logIn(page, banner.url, banner.user, banner.password);
-      // The chart's page and spawn templates with the demo's announcement.
+  test("a person signs in through pc-id's page, starts a chart profile, finds the key in a terminal", async () => {
+    await step(page, 'sign in', async () => {
+      await signIn(page, banner.url, banner.user, banner.password);
+      // The chart's spawn template with the announcement from the demo's values.
       await page.getByText(ANNOUNCEMENT).waitFor();
-      await page.getByRole('heading', { name: 'Choose your environment' }).waitFor();
     });
     await step(page, 'start the server', () => startServer(page, PROFILE));
     const key = await step(page, 'read the key in a terminal', async () => {
@@ -85,75 +93,22 @@ describe('npm run demo', () => {
       return terminalRow(page, /^KEY=(\S*)$/);
     });
     expect(key).toBe(banner.key);
-    await step(page, 'the hub shows the server running', async () => {
-      await page.goto(`${banner.url}hub/home`);
-      await page.getByRole('button', { name: 'Stop My Server' }).waitFor();
-    });
   });
 
-  test("the monitor's metrics page shows the server under its profile", async () => {
-    const read = () =>
-      step(page, 'read the metrics', async () => {
-        const response = await page.goto(banner.metricsUrl);
-        const samples = parseSamples((await response?.text()) ?? '');
-        return {
-          servers: sampleValue(samples, 'pchub_active_servers', {
-            profile: PROFILE,
-            environment: 'demo',
-          }),
-          users: sampleValue(samples, 'pchub_active_users', { environment: 'demo' }),
-        };
-      });
-    // The monitor polls every 5 s; a few intervals are plenty.
-    const deadline = Date.now() + 30_000;
-    let seen = await read();
-    while ((seen.servers !== 1 || seen.users !== 1) && Date.now() < deadline) {
-      await page.waitForTimeout(1_000);
-      seen = await read();
-    }
-    expect(seen).toEqual({ servers: 1, users: 1 });
+  test('the Dask Gateway notebook runs a cluster with one worker, computes and shuts it down', async () => {
+    const token = await step(page, 'request a token', () =>
+      requestToken(page, banner.url, banner.user),
+    );
+    const outputs = await runNotebook(banner.url, token, banner.user, banner.notebook, 240_000);
+    expect(outputs).toContain('cluster shut down; clusters left: []');
+    expect(outputs).toMatch(/cluster \S+: 1 worker\(s\)/);
+    expect(outputs).toContain('computed on the cluster: sum of squares below 100 = 328350');
   });
 
   test('Ctrl-C stops the demo, its server and everything else it started', async () => {
     // package.json execs the script and the script execs the demo, so npm reports the demo's
     // own exit status.
     await expectCleanStop(demo!, { code: 0, signal: null });
-  });
-});
-
-describe('a bad DEMO_PORT stops the demo at once with one line and exit status 2', () => {
-  // The bundle itself: scripts/demo.sh would only install and build first.
-  function runDemo(demoPort: string) {
-    expect(existsSync(demoBundle)).toBe(true);
-    const result = spawnSync(process.execPath, [demoBundle], {
-      env: { PATH: process.env['PATH'] ?? '', DEMO_PORT: demoPort },
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
-    return [result.status, result.stdout, result.stderr];
-  }
-
-  test('not a port number', () => {
-    expect(runDemo('abc')).toEqual([
-      2,
-      '',
-      'config error: DEMO_PORT: must be a port number from 1 to 65535\n',
-    ]);
-  });
-
-  test('a port something else listens on', async () => {
-    const taken = createServer();
-    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
-    const { port: takenPort } = taken.address() as AddressInfo;
-    try {
-      expect(runDemo(String(takenPort))).toEqual([
-        2,
-        '',
-        `config error: DEMO_PORT: port ${takenPort} is in use on 127.0.0.1\n`,
-      ]);
-    } finally {
-      await new Promise((resolve) => taken.close(resolve));
-    }
   });
 });
 
@@ -181,7 +136,10 @@ async function expectCleanStop(running: DemoProcess, expected: ExitStatus): Prom
   expect(findMarked(owned)).toEqual([]);
   expect(pids().filter((pid) => cwdOf(pid).startsWith(dataDirPrefix))).toEqual([]);
   expect(
-    readdirSync(tmpdir()).filter((name) => join(tmpdir(), name).startsWith(dataDirPrefix)),
+    readdirSync(tmpdir()).filter(
+      (name) =>
+        join(tmpdir(), name).startsWith(dataDirPrefix) || name.startsWith('pchub-demo-values-'),
+    ),
   ).toEqual([]);
 }
 

@@ -1,21 +1,33 @@
-// What a person does in the browser: log in on the hub, pick an environment, start the server,
-// and in JupyterLab open a terminal and print the key.
+// What a person does in the browser: sign in through the chart's login and pc-id's sign-in page,
+// pick one of the chart's environments, start the server, print the key in a JupyterLab
+// terminal, and get a token of their own for the hub's API.
 import type { Page } from 'playwright-core';
 
-/** Logs in through the hub's login form; resolves on the page after it (the spawn form). */
-export async function logIn(page: Page, url: string, user: string, password: string) {
+/**
+ * Signs in as the hub's login page offers it: "Sign in with Planetary Computer" leads to pc-id's
+ * sign-in page (the demo's stand-in), which sends the browser back to the hub's callback.
+ * Resolves on the page after it (the spawn form).
+ */
+export async function signIn(page: Page, url: string, user: string, password: string) {
   await page.goto(url);
   await page.waitForURL(/\/hub\/login/);
-  await page.locator('#username_input').fill(user);
-  await page.locator('#password_input').fill(password);
-  await Promise.all([page.waitForURL(/\/hub\/spawn/), page.locator('#login_submit').click()]);
+  await Promise.all([
+    page.waitForURL(/\/id\/o\/authorize\//),
+    page.getByRole('button', { name: 'Sign in with Planetary Computer' }).click(),
+  ]);
+  await page.locator('#email').fill(user);
+  await page.locator('#password').fill(password);
+  await Promise.all([
+    page.waitForURL(/\/hub\/spawn/),
+    page.getByRole('button', { name: 'Sign in' }).click(),
+  ]);
 }
 
-/** Chooses `profile` on the spawn form and starts the server; resolves when JupyterLab is up. */
+/** Picks `profile` on KubeSpawner's form and starts the server; resolves when JupyterLab is up. */
 export async function startServer(page: Page, profile: string): Promise<void> {
-  await page.locator('select[name="profile"]').selectOption(profile);
+  await page.locator(`input[name="profile"][value="${profile}"]`).check();
   await Promise.all([
-    page.waitForURL(/\/user\/[^/]+\/lab/, { timeout: 120_000 }),
+    page.waitForURL(/\/user\/[^/]+\/lab/, { timeout: 180_000 }),
     page.getByRole('button', { name: 'Start' }).click(),
   ]);
   await page.locator('#jp-main-dock-panel').waitFor({ timeout: 120_000 });
@@ -78,4 +90,36 @@ export async function terminalRow(page: Page, pattern: RegExp): Promise<string> 
     }
     await page.waitForTimeout(250);
   }
+}
+
+/**
+ * A token of the signed-in user's own, as the hub's token page asks for one: a POST to the
+ * hub's API with the page's session and XSRF token.
+ */
+export async function requestToken(page: Page, hubUrl: string, user: string): Promise<string> {
+  await page.goto(`${hubUrl}hub/token`);
+  const answer = await page.evaluate(
+    async (path) => {
+      // Runs in the page; this project compiles without the DOM library.
+      const { document } = globalThis as unknown as { document: { cookie: string } };
+      const xsrf = document.cookie
+        .split('; ')
+        .find((cookie) => cookie.startsWith('_xsrf='))
+        ?.slice('_xsrf='.length);
+      const response = await fetch(path, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'X-XSRFToken': decodeURIComponent(xsrf ?? ''),
+        },
+        body: JSON.stringify({ note: 'demo notebook', expires_in: 3600 }),
+      });
+      return { status: response.status, body: await response.text() };
+    },
+    `${hubUrl}hub/api/users/${encodeURIComponent(user)}/tokens`,
+  );
+  if (answer.status !== 201) {
+    throw new Error(`the hub answered ${answer.status} for a token: ${answer.body}`);
+  }
+  return (JSON.parse(answer.body) as { token: string }).token;
 }

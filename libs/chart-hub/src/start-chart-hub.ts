@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dataDirPrefix, installExitHook, newMarker, reapOrphans } from '@pchub/hub-harness';
 import { createTestCa, startSpawnUpstreams } from '@pchub/test-support';
-import type { PcIdStandIn, SpawnUpstreams, TestCa } from '@pchub/test-support';
+import type { PcIdOAuthClient, PcIdStandIn, SpawnUpstreams, TestCa } from '@pchub/test-support';
 import { parse } from 'yaml';
 import { signIn } from './browser';
 import type { BrowserSession } from './browser';
@@ -44,6 +44,8 @@ export interface RunningChartHub {
   readonly upstreams: SpawnUpstreams;
   /** pc-id (upstreams.pcId), whose OAuth provider the hub sends browsers to sign in at. */
   readonly oauth: PcIdStandIn;
+  /** The hub's application registered there, from the chart's GenericOAuthenticator values. */
+  readonly oauthClient: PcIdOAuthClient;
   /** Where ChartLocalSpawner writes the pod manifest KubeSpawner built, per pod name. */
   readonly podsDir: string;
   /** The namespaces' layout (the hub's /usr/local/etc is its usr-local-etc). */
@@ -110,6 +112,7 @@ export async function startChartHub(options: ChartHubOptions = {}): Promise<Runn
       adminToken,
       upstreams,
       oauth,
+      oauthClient: client,
       podsDir: join(root, 'pods'),
       root,
       signIn: (email) => signIn(url, oauth, email),
@@ -160,7 +163,7 @@ function apimInstance(chart: RenderedChart) {
 }
 
 /** The hub's OAuth application at pc-id, from the chart's GenericOAuthenticator values. */
-function oauthClient(values: Record<string, unknown>) {
+function oauthClient(values: Record<string, unknown>): PcIdOAuthClient & { hostname: string } {
   const hub = values['hub'] as { config: { GenericOAuthenticator: Record<string, string> } };
   const config = hub.config.GenericOAuthenticator;
   return {

@@ -24,4 +24,3 @@ export {
   runTempDir,
 } from './reaper';
 export { proxyScript, repoRoot } from './paths';
-export { portInUse } from './ports';

@@ -78,7 +78,7 @@ export type HubSpec = ReturnType<typeof hubSpec>;
 export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
   const version = resolveVersion(options.version);
   requireNode24();
-  const bin = venvBin(version, options.venvDir);
+  const bin = venvBin(version);
   installExitHook();
   await reapOrphans();
 
@@ -113,13 +113,10 @@ export async function startHub(options: HubOptions = {}): Promise<RunningHub> {
 
 type HubPorts = [number, number, number, number, ...number[]];
 
-// The public port (free unless fixed: the demo's, which it checks is free), the proxy API, the
-// hub, the light server, then one per managed service.
+// The public port, the proxy API, the hub, the light server, then one per managed service.
 async function hubPorts(options: HubOptions): Promise<HubPorts> {
   const count = 4 + (options.services ?? []).filter((service) => service.app).length;
-  const fixed = options.publicPort;
-  if (fixed === undefined) return (await freePorts(count)) as HubPorts;
-  return [fixed, ...(await freePorts(count - 1, [fixed]))] as HubPorts;
+  return (await freePorts(count)) as HubPorts;
 }
 
 function hubSpec(
