@@ -40,13 +40,6 @@ export type RoleSpec = { name: string; scopes: string[]; services?: string[]; us
 export interface HubOptions {
   /** Default: process.env.E2E_HUB_VERSION ?? '5.5'. */
   version?: HubVersion;
-  /**
-   * Python venv holding jupyterhub (of `version`) and jupyterhub-singleuser.
-   * Default: .tools/hub-<version> (scripts/setup-tools.sh builds both).
-   */
-  venvDir?: string;
-  /** Port of the public URL (the proxy's). Default: a free port. */
-  publicPort?: number;
   /** Default: light. */
   spawner?: 'light' | 'local-process';
   /**
@@ -197,8 +190,8 @@ function resolveVersion(version = process.env['E2E_HUB_VERSION'] ?? '5.5'): HubV
 }
 
 /** bin/ of the venv holding JupyterHub; fails early when setup-tools has not run. */
-function venvBin(version: HubVersion, venvDir = join(repoRoot, '.tools', `hub-${version}`)) {
-  const bin = join(venvDir, 'bin');
+function venvBin(version: HubVersion) {
+  const bin = join(repoRoot, '.tools', `hub-${version}`, 'bin');
   if (!existsSync(join(bin, 'jupyterhub'))) {
     throw new Error(`JupyterHub venv missing at ${bin}: run scripts/setup-tools.sh`);
   }

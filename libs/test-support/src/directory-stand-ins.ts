@@ -14,6 +14,8 @@ import type { TestCa } from './test-ca';
 export type DirectoryStandIn = Awaited<ReturnType<typeof startDirectory>>;
 /** pc-id: the users directory, and the OAuth provider as the hub's GenericOAuthenticator calls it. */
 export type PcIdStandIn = Awaited<ReturnType<typeof startPcIdStandIn>>;
+/** The hub's application registered at pc-id: its client id, secret and callback. */
+export type PcIdOAuthClient = { clientId: string; clientSecret: string; redirectUri: string };
 
 /** The name a pc-id request asks for (for a fault rule chosen by name). */
 export const pcIdNameOf = nameIn(/^\/id\/users\/users\/([^/?#]+)\/$/);
@@ -31,7 +33,7 @@ function nameIn(path: RegExp) {
  * OAuth Toolkit under /id/o/, user data at /id/users/userdata).
  */
 export async function startPcIdStandIn() {
-  const oauthClients: { clientId: string; clientSecret: string; redirectUri: string }[] = [];
+  const oauthClients: PcIdOAuthClient[] = [];
   const codes = new Map<string, string>();
   const tokens = new Map<string, string>();
   const directory = await startDirectory({

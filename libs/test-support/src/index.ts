@@ -2,7 +2,7 @@
 export { CALLER_TOKENS, CALLERS, population, startHubStandIn } from './hub-stand-in';
 export type { HubStandIn, TokenOwner } from './hub-stand-in';
 export { pcIdNameOf, startPcIdStandIn, startUserLookupStandIn } from './directory-stand-ins';
-export type { DirectoryStandIn, PcIdStandIn } from './directory-stand-ins';
+export type { DirectoryStandIn, PcIdOAuthClient, PcIdStandIn } from './directory-stand-ins';
 export { APIM, startArmStandIn, type ApimKeys, type ArmStandIn } from './azure/arm-stand-in';
 export {
   ENTRA_AUTHORITY_HOST,
