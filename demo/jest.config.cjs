@@ -8,5 +8,5 @@ module.exports = {
   testTimeout: 600_000,
   maxWorkers: 1,
   // Ends hub processes a failed test left running (see libs/hub-harness/src/reaper.ts).
-  globalTeardown: '<rootDir>/../libs/hub-harness/src/global-teardown.ts',
+  globalTeardown: '<rootDir>/../libs/hub-harness/src/reaper.ts',
 };

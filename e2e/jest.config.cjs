@@ -6,5 +6,5 @@ module.exports = {
   testTimeout: 180_000,
   maxWorkers: 1,
   // Ends hub processes a failed or careless test left running (see libs/hub-harness/src/reaper.ts).
-  globalTeardown: '<rootDir>/../libs/hub-harness/src/global-teardown.ts',
+  globalTeardown: '<rootDir>/../libs/hub-harness/src/reaper.ts',
 };

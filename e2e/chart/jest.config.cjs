@@ -6,5 +6,5 @@ module.exports = {
   testTimeout: 300_000,
   maxWorkers: 1,
   // Ends what a failed test left running (the chart hub's processes carry the harness marker).
-  globalTeardown: '<rootDir>/../../libs/hub-harness/src/global-teardown.ts',
+  globalTeardown: '<rootDir>/../../libs/hub-harness/src/reaper.ts',
 };

@@ -103,7 +103,7 @@ describe('the managed-identity token endpoint, before the first token', () => {
   async function withTokenFault(fault: Fault, test: (fresh: World) => Promise<void>) {
     const fresh = await startWorld(
       { UPSTREAM_DEADLINE_MS: String(DEADLINE_MS) },
-      undefined,
+      'managed-identity',
       (up) => {
         up.identity.fault = fault;
       },

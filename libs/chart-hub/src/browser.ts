@@ -1,6 +1,6 @@
 // A signed-in browser on the chart hub: the OAuth login through pc-id's stand-in, then the hub's
 // pages with the session's cookies and XSRF token, as a person's browser would hold them.
-import type { PcIdOAuthStandIn } from '@pchub/test-support';
+import type { PcIdStandIn } from '@pchub/test-support';
 
 export interface BrowserSession {
   /** GET or POST a hub page; `form` makes it a form POST carrying the session's XSRF token. */
@@ -14,7 +14,7 @@ export interface BrowserSession {
  */
 export async function signIn(
   hubUrl: string,
-  oauth: PcIdOAuthStandIn,
+  oauth: PcIdStandIn,
   email: string,
 ): Promise<BrowserSession> {
   const cookies = new Map<string, string>();

@@ -10,13 +10,8 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { dataDirPrefix, installExitHook, newMarker, reapOrphans } from '@pchub/hub-harness';
-import { createTestCa, startPcIdOAuthStandIn, startSpawnUpstreams } from '@pchub/test-support';
-import type {
-  PcIdOAuthClient,
-  PcIdOAuthStandIn,
-  SpawnUpstreams,
-  TestCa,
-} from '@pchub/test-support';
+import { createTestCa, startSpawnUpstreams } from '@pchub/test-support';
+import type { PcIdOAuthClient, PcIdStandIn, SpawnUpstreams, TestCa } from '@pchub/test-support';
 import { parse } from 'yaml';
 import { signIn } from './browser';
 import type { BrowserSession } from './browser';
@@ -47,8 +42,8 @@ export interface RunningChartHub {
   readonly adminUser: string;
   readonly adminToken: string;
   readonly upstreams: SpawnUpstreams;
-  /** pc-id's OAuth provider (stand-in), where the hub sends browsers to sign in. */
-  readonly oauth: PcIdOAuthStandIn;
+  /** pc-id (upstreams.pcId), whose OAuth provider the hub sends browsers to sign in at. */
+  readonly oauth: PcIdStandIn;
   /** The hub's application registered there, from the chart's GenericOAuthenticator values. */
   readonly oauthClient: PcIdOAuthClient;
   /** Where ChartLocalSpawner writes the pod manifest KubeSpawner built, per pod name. */
@@ -75,24 +70,20 @@ export async function startChartHub(options: ChartHubOptions = {}): Promise<Runn
   const pods = new Pods(root, newMarker());
   let upstreams: SpawnUpstreams | undefined;
   let oauthCa: TestCa | undefined;
-  let oauth: PcIdOAuthStandIn | undefined;
   const stop = async (): Promise<void> => {
     await pods.stop();
-    await Promise.all([upstreams?.close(), oauth?.close()]);
+    await upstreams?.close();
     oauthCa?.dispose();
     await rm(root, { recursive: true, force: true });
   };
   try {
     const values = hubValues(chart);
     upstreams = await startSpawnUpstreams({ apim: apimInstance(chart) });
-    const client = oauthClient(values);
-    oauthCa = await createTestCa({ hostnames: [client.hostname] });
-    const oauthStandIn = await startPcIdOAuthStandIn({
-      ca: oauthCa,
-      hostname: client.hostname,
-      client,
-    });
-    oauth = oauthStandIn;
+    const { hostname, ...client } = oauthClient(values);
+    const oauth = upstreams.pcId;
+    oauth.oauthClients.push(client);
+    oauthCa = await createTestCa({ hostnames: [hostname] });
+    const pcIdProxy = await oauth.reachableAs(oauthCa, hostname);
     layOutNamespace(chart, network, values, root, oauthCa.caPem);
     const cluster: Cluster = {
       chart,
@@ -107,7 +98,7 @@ export async function startChartHub(options: ChartHubOptions = {}): Promise<Runn
     await startGateway(cluster, gatewayPrefix(chart));
     await startProxy(cluster);
     // The hub's calls to pc-id's token and user-data URLs reach the stand-in under pc-id's name.
-    const hub = await startHub(cluster, { HTTPS_PROXY: oauthStandIn.proxyUrl });
+    const hub = await startHub(cluster, { HTTPS_PROXY: pcIdProxy });
     const adminUser = firstAdmin(values);
     const adminToken = await hub.issueToken(adminUser);
     const url = `http://${network.address('proxy-public')}/`;
@@ -120,11 +111,11 @@ export async function startChartHub(options: ChartHubOptions = {}): Promise<Runn
       adminUser,
       adminToken,
       upstreams,
-      oauth: oauthStandIn,
+      oauth,
       oauthClient: client,
       podsDir: join(root, 'pods'),
       root,
-      signIn: (email) => signIn(url, oauthStandIn, email),
+      signIn: (email) => signIn(url, oauth, email),
       api: (path, init = {}) => {
         const { token = adminToken, ...rest } = init;
         const headers = new Headers(rest.headers);

@@ -1,15 +1,16 @@
 export { startHub } from './start-hub';
 export { forEachLimit } from './concurrency';
-export type { HubOptions, HubVersion, RoleSpec, ServiceSpec } from './types';
+export type { HubOptions, RoleSpec, ServiceSpec } from './start-hub';
 export type { RunningHub } from './running-hub';
-export { chartStyleHookConfig, HOOK_FILE, KEY_VARIABLE, spawnServices } from './spawn-chain';
 export {
+  chartStyleHookConfig,
+  HOOK_FILE,
+  KEY_VARIABLE,
   SERVER_EVENTS_FILE,
-  SERVER_EVENTS_SCOPE,
-  SERVER_EVENTS_SERVICE,
   serverEventsConfig,
   serverEventsIdentity,
-} from './server-events';
+  spawnServices,
+} from './chart-wiring';
 export {
   dataDirPrefix,
   endProcesses,
@@ -18,8 +19,8 @@ export {
   installExitHook,
   markerName,
   newMarker,
-  reapAfterRun,
   reapOrphans,
+  runMarker,
+  runTempDir,
 } from './reaper';
-export { runMarker, runTempDir } from './beside-hub';
 export { proxyScript, repoRoot } from './paths';

@@ -4,7 +4,7 @@
 // starts carries a marker variable, and the reaper finds them through /proc.
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as setTimeoutPromise } from 'node:timers/promises';
@@ -21,24 +21,33 @@ export function newMarker(): string {
   return `${process.pid}-${randomBytes(6).toString('hex')}`;
 }
 
+// Processes a test runs beside its hubs (a Prometheus, a second service process) are marked like
+// the hub's own and given a temp dir of the same kind, so that the run's reaper (global teardown,
+// or the next run's startHub) ends and removes what a failed test left behind.
+
+/** The environment entry that marks a process as this run's, for the reaper. */
+export function runMarker(): Record<string, string> {
+  return { [markerName]: newMarker() };
+}
+
+/** A new temp dir the reaper removes once this run is gone. */
+export function runTempDir(): Promise<string> {
+  return mkdtemp(dataDirPrefix());
+}
+
 /** pids of live processes whose environment holds the marker (with a predicate on its value). */
 export function findMarked(matches: (value: string) => boolean): number[] {
   const pids = readdirSync('/proc')
     .map(Number)
     .filter((pid) => pid > 0 && pid !== process.pid);
   return pids.filter((pid) => {
-    const value = markerOf(pid);
-    return value !== undefined && matches(value);
+    try {
+      const value = environOf(pid)[markerName];
+      return value !== undefined && matches(value);
+    } catch {
+      return false; // unreadable or vanished: no match
+    }
   });
-}
-
-// Unreadable or vanished processes simply do not match.
-function markerOf(pid: number): string | undefined {
-  try {
-    return environOf(pid)[markerName];
-  } catch {
-    return undefined;
-  }
 }
 
 /** The environment of a live process, from /proc (NUL-separated NAME=value). */
@@ -93,11 +102,12 @@ async function reap(dead: (owner: number) => boolean): Promise<void> {
 }
 
 /**
- * Jest's global teardown: ends what this jest process (or a worker of it that is gone)
- * left running, e.g. after a test failed before its afterAll(stop). Jest hands tests a
- * sandboxed `process` whose 'exit' listeners never fire, so an exit hook cannot do this.
+ * Jest's global teardown (this file's default export, named in the e2e, chart, demo and image
+ * projects' jest configs): ends what this jest process (or a worker of it that is gone) left
+ * running, e.g. after a test failed before its afterAll(stop). Jest hands tests a sandboxed
+ * `process` whose 'exit' listeners never fire, so an exit hook cannot do this.
  */
-export async function reapAfterRun(): Promise<void> {
+export default async function reapAfterRun(): Promise<void> {
   await reap((owner) => owner === process.pid || !isAlive(owner));
 }
 

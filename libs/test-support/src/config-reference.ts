@@ -6,23 +6,12 @@ import type { z } from 'zod';
  * that default must read (`required`, `unset`, or the value in backticks).
  */
 
-export interface MarkdownTable {
-  header: string[];
-  rows: string[][];
-}
-
-export interface ReferenceRow {
-  variable: string;
-  default: string;
-  meaning: string;
-}
-
 const REFERENCE_HEADER = ['variable', 'default', 'meaning'];
 const VARIABLE_CELL = /^`([A-Za-z_][A-Za-z0-9_]*)`$/;
 const FENCE = /^\s*(```|~~~)/;
 
 /** The first table in the section under `heading` (a whole line such as `## Configuration`). */
-export function markdownTable(markdown: string, heading: string): MarkdownTable {
+export function markdownTable(markdown: string, heading: string) {
   const lines = markdown.split('\n');
   const start = lines.findIndex((line) => line.trim() === heading.trim());
   if (start < 0) throw new Error(`no heading "${heading}"`);
@@ -43,7 +32,7 @@ export function markdownTable(markdown: string, heading: string): MarkdownTable 
 }
 
 /** Rows of a `variable | default | meaning` table; throws on a row that is not one variable. */
-export function referenceRows(markdown: string, heading: string): ReferenceRow[] {
+export function referenceRows(markdown: string, heading: string) {
   const { header, rows } = markdownTable(markdown, heading);
   if (header.join('|') !== REFERENCE_HEADER.join('|')) {
     throw new Error(`table under "${heading}" has columns ${header.join(' | ')}`);
@@ -73,7 +62,7 @@ export function schemaDefaults(shape: Record<string, z.ZodType>): Map<string, st
 
 /** Every way the rows differ from the shape, one message each; empty when they agree. */
 export function referenceProblems(
-  rows: ReferenceRow[],
+  rows: ReturnType<typeof referenceRows>,
   shape: Record<string, z.ZodType>,
 ): string[] {
   const expected = schemaDefaults(shape);

@@ -33,6 +33,9 @@ export async function applyFault(
   current: () => FaultRule,
   req: IncomingMessage,
   res: ServerResponse,
+  // How an injected status is answered, when the protocol has an error body of its own.
+  sendStatus = (to: ServerResponse, status: number, headers?: Record<string, string>) =>
+    sendJson(to, status, { error: { code: 'InjectedFault' } }, headers),
 ): Promise<boolean> {
   const rule = current();
   const fault = typeof rule === 'function' ? rule(req) : rule;
@@ -46,9 +49,9 @@ export async function applyFault(
       // Released when the test changes the fault, so an abandoned client request ends
       // normally instead of retrying against a closed server after the test.
       while (current() === rule && !req.socket.destroyed) await sleep(20);
-      return req.socket.destroyed || applyFault(current, req, res);
+      return req.socket.destroyed || applyFault(current, req, res, sendStatus);
     case 'status':
-      sendJson(res, fault.status, { error: { code: 'InjectedFault' } }, fault.headers);
+      sendStatus(res, fault.status, fault.headers);
       return true;
     case 'malformed':
     case 'body':

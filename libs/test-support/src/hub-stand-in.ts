@@ -5,14 +5,9 @@ import type { IncomingMessage } from 'node:http';
 import { applyFault, NO_FAULT, sendJson } from './faults';
 import type { FaultRule } from './faults';
 import { startHttpServer } from './http-servers';
-import type { RecordedRequest } from './http-servers';
 
 /** A token's owner as JupyterHub's GET /hub/api/user describes it. */
-export interface TokenOwner {
-  kind: 'user' | 'service';
-  name: string;
-  scopes: string[];
-}
+export type TokenOwner = { kind: 'user' | 'service'; name: string; scopes: string[] };
 
 /** A user as GET /hub/api/users lists it; `started` as the hub writes it (…T10:00:00.123456Z). */
 export interface ListedUser {
@@ -20,20 +15,8 @@ export interface ListedUser {
   servers: { name: string; profile?: string; started: string | null }[];
 }
 
-export interface HubStandIn {
-  /** JUPYTERHUB_API_URL: http://127.0.0.1:PORT/hub/api */
-  readonly apiUrl: string;
-  /** The tokens the hub knows (every one of CALLERS to begin with), by token. */
-  readonly tokens: Map<string, TokenOwner>;
-  /** The active users; replace the array to change what the next pages show. */
-  users: ListedUser[];
-  fault: FaultRule;
-  /** Every request that arrived, faulted or not. */
-  readonly requests: RecordedRequest[];
-  /** How many requests reached /hub/api/<route> (`user`, `users`, or `users/{name}` for any name). */
-  calls(route: 'user' | 'users' | 'users/{name}'): number;
-  close(): Promise<void>;
-}
+/** JupyterHub's REST API stand-in; startHubStandIn starts one. */
+export type HubStandIn = Awaited<ReturnType<typeof startHubStandIn>>;
 
 const API = '/hub/api';
 
@@ -61,14 +44,16 @@ export const CALLERS = {
 export const CALLER_TOKENS = Object.values(CALLERS).map((c) => c.token);
 
 /** Starts the stand-in on a free port, or on `port` to bring a stopped hub back where it was. */
-export async function startHubStandIn(port = 0): Promise<HubStandIn> {
+export async function startHubStandIn(port = 0) {
   const tokens = new Map(Object.values(CALLERS).map(({ token, ...owner }) => [token, owner]));
   let users: ListedUser[] = [];
   const pages = new Map<string, string>();
   const hub = {
+    /** The tokens the hub knows (every one of CALLERS to begin with), by token. */
     tokens,
     fault: NO_FAULT as FaultRule,
-    get users() {
+    /** The active users; replace the array to change what the next pages show. */
+    get users(): ListedUser[] {
       return users;
     },
     // Rendered pages are kept until the users change: serving costs little next to the client.
@@ -101,14 +86,17 @@ export async function startHubStandIn(port = 0): Promise<HubStandIn> {
     if (!pages.has(key)) pages.set(key, renderPage(users, offset, limit, url));
     res.writeHead(200, { 'content-type': 'application/json' }).end(pages.get(key));
   }, port);
-  const calls = (route: string) =>
+  // How many requests reached /hub/api/<route> (`users/{name}` for any name).
+  const calls = (route: 'user' | 'users' | 'users/{name}') =>
     server.requests.filter((r) => {
       const path = r.path.split('?')[0] ?? '';
       if (route === 'users/{name}') return path.startsWith(`${API}/users/`);
       return path === `${API}/${route}`;
     }).length;
   return Object.assign(hub, {
+    /** JUPYTERHUB_API_URL: http://127.0.0.1:PORT/hub/api */
     apiUrl: `${server.url}hub/api`,
+    /** Every request that arrived, faulted or not. */
     requests: server.requests,
     calls,
     close: () => server.close(),

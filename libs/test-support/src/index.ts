@@ -2,31 +2,22 @@
 export { CALLER_TOKENS, CALLERS, population, startHubStandIn } from './hub-stand-in';
 export type { HubStandIn, TokenOwner } from './hub-stand-in';
 export { pcIdNameOf, startPcIdStandIn, startUserLookupStandIn } from './directory-stand-ins';
-export type { DirectoryStandIn, PcIdStandIn } from './directory-stand-ins';
-export { startPcIdOAuthStandIn } from './pc-id-oauth-stand-in';
-export type { PcIdOAuthClient, PcIdOAuthStandIn } from './pc-id-oauth-stand-in';
-export { APIM, startArmStandIn } from './azure/arm-stand-in';
-export type { ApimKeys, ArmStandIn } from './azure/arm-stand-in';
+export type { DirectoryStandIn, PcIdOAuthClient, PcIdStandIn } from './directory-stand-ins';
+export { APIM, startArmStandIn, type ApimKeys, type ArmStandIn } from './azure/arm-stand-in';
 export {
   ENTRA_AUTHORITY_HOST,
   startEntraTokenStandIn,
   startManagedIdentityStandIn,
 } from './azure/identity-stand-ins';
 export type { EntraTokenStandIn, ManagedIdentityStandIn } from './azure/identity-stand-ins';
-export { startIngestionStandIn } from './ingestion-stand-in';
-export type { Envelope, IngestionStandIn } from './ingestion-stand-in';
-export { startSpawnUpstreams } from './spawn-upstreams';
-export type { IdentityKind, SpawnUpstreams } from './spawn-upstreams';
-export { NO_FAULT, sendJson } from './faults';
-export type { Fault } from './faults';
+export { startIngestionStandIn, type Envelope, type IngestionStandIn } from './ingestion-stand-in';
+export { startSpawnUpstreams, type IdentityKind, type SpawnUpstreams } from './spawn-upstreams';
+export { NO_FAULT, sendJson, type Fault } from './faults';
 // What they run on, and the processes under test:
-export { createTestCa, ENTRA_HOSTNAME, trustTestCa } from './test-ca';
-export type { TestCa } from './test-ca';
-export { fetchJson, startHttpServer } from './http-servers';
-export type { TestServer } from './http-servers';
-export { freePort } from './free-port';
-export { appBundle, configErrorOutput, startApp } from './start-app';
-export type { AppName, AppProcess } from './start-app';
+export { createTestCa, ENTRA_HOSTNAME, trustTestCa, type TestCa } from './test-ca';
+export { fetchJson, freePort, startHttpServer, type TestServer } from './http-servers';
+export { appBundle, configErrorOutput, startApp, type AppName, type AppProcess } from './start-app';
+export { workspaceRoot } from './start-app';
 export { bundle, spawnProcess } from './processes';
 export type { ExitStatus, RunningProcess, SpawnOptions } from './processes';
 export { answers, FatalWaitError, sleep, tail, waitFor } from './wait';
@@ -34,6 +25,4 @@ export { answers, FatalWaitError, sleep, tail, waitFor } from './wait';
 export { expectNoSecrets } from './no-secrets';
 export { parseSamples, seriesOf } from './prometheus-text';
 export { initialMetricPoints } from './metric-points';
-export type { MetricPoint } from './metric-points';
 export { markdownTable, readmeConfigurationProblems, referenceRows } from './config-reference';
-export { workspaceRoot } from './workspace-root';

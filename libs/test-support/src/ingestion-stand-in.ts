@@ -5,7 +5,6 @@ import { gunzipSync } from 'node:zlib';
 import { applyFault, NO_FAULT, sendJson } from './faults';
 import type { FaultRule } from './faults';
 import { startHttpsServer } from './http-servers';
-import type { TestServer } from './http-servers';
 import type { TestCa } from './test-ca';
 
 /** One telemetry item as the exporter posts it. */
@@ -15,27 +14,19 @@ export interface Envelope {
   data: { baseType: string; baseData: Record<string, unknown> & { properties?: object } };
 }
 
-export interface IngestionStandIn {
-  /** APPLICATIONINSIGHTS_CONNECTION_STRING for this endpoint (a secret: it holds the key). */
-  readonly connectionString: string;
-  readonly instrumentationKey: string;
-  fault: FaultRule;
-  /** Every envelope posted to /v2.1/track so far. */
-  envelopes(): Envelope[];
-  /** Every request, faulted or not. */
-  readonly requests: TestServer['requests'];
-  close(): Promise<void>;
-}
+/** Application Insights' ingestion stand-in; startIngestionStandIn starts one. */
+export type IngestionStandIn = Awaited<ReturnType<typeof startIngestionStandIn>>;
 
-export async function startIngestionStandIn(ca: TestCa): Promise<IngestionStandIn> {
+export async function startIngestionStandIn(ca: TestCa) {
   const instrumentationKey = randomUUID();
   const standIn = { fault: NO_FAULT as FaultRule, instrumentationKey };
   const server = await startHttpsServer(ca, async (req, res) => {
     if (await applyFault(() => standIn.fault, req, res)) return;
     sendJson(res, 200, { itemsReceived: 1, itemsAccepted: 1, errors: [] });
   });
-  // Bodies are JSON arrays of envelopes, gzipped by the exporter's HTTP client.
-  const envelopes = () =>
+  // Every envelope posted to /v2.1/track so far: bodies are JSON arrays of envelopes, gzipped by
+  // the exporter's HTTP client.
+  const envelopes = (): Envelope[] =>
     server.requests
       .filter((r) => r.method === 'POST' && r.path === '/v2.1/track')
       .flatMap((r) => {
@@ -43,6 +34,7 @@ export async function startIngestionStandIn(ca: TestCa): Promise<IngestionStandI
         return JSON.parse(raw.toString()) as Envelope[];
       });
   return Object.assign(standIn, {
+    /** APPLICATIONINSIGHTS_CONNECTION_STRING for this endpoint (a secret: it holds the key). */
     connectionString: `InstrumentationKey=${instrumentationKey};IngestionEndpoint=${server.url}`,
     envelopes,
     requests: server.requests,

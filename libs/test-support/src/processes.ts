@@ -7,27 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
-export interface ExitStatus {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
+export type ExitStatus = { code: number | null; signal: NodeJS.Signals | null };
 
-export interface RunningProcess {
-  readonly pid: number;
-  /** stdout and stderr so far, interleaved as they arrived. */
-  output(): string;
-  stdout(): string;
-  stderr(): string;
-  /** Complete stdout lines that parse as JSON objects (structured logs). */
-  logLines(): Record<string, unknown>[];
-  /** The exit status once the process is gone (output complete), else undefined. */
-  exited(): ExitStatus | undefined;
-  readonly exit: Promise<ExitStatus>;
-  /** Signals the process (its whole group when started `detached`). */
-  kill(signal: NodeJS.Signals): void;
-  /** `signal` (default SIGTERM), then SIGKILL after `graceMs` (default 15 s); resolves on exit. */
-  stop(signal?: NodeJS.Signals, graceMs?: number): Promise<ExitStatus>;
-}
+/** A child process the test owns; spawnProcess starts one. */
+export type RunningProcess = ReturnType<typeof spawnProcess>;
 
 export interface SpawnOptions {
   env: Record<string, string>;
@@ -43,17 +26,8 @@ export interface SpawnOptions {
 const live = new Set<ChildProcess>();
 process.once('exit', () => live.forEach((child) => child.kill('SIGKILL')));
 
-export function spawnProcess(
-  command: string,
-  args: string[],
-  options: SpawnOptions,
-): RunningProcess {
-  const child = spawn(command, args, {
-    cwd: options.cwd,
-    env: options.env,
-    detached: options.detached,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export function spawnProcess(command: string, args: string[], options: SpawnOptions) {
+  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
   const text = { all: '', stdout: '', stderr: '' };
   for (const stream of ['stdout', 'stderr'] as const) {
     child[stream].setEncoding('utf8').on('data', (chunk: string) => {
@@ -87,14 +61,19 @@ export function spawnProcess(
   };
   return {
     pid: child.pid ?? -1,
+    /** stdout and stderr so far, interleaved as they arrived. */
     output: () => text.all,
     stdout: () => text.stdout,
     stderr: () => text.stderr,
+    /** Complete stdout lines that parse as JSON objects (structured logs). */
     logLines: () => jsonLines(text.stdout),
+    /** The exit status once the process is gone (output complete), else undefined. */
     exited: () => status,
     exit,
+    /** Signals the process (its whole group when started `detached`). */
     kill,
-    async stop(signal = 'SIGTERM', graceMs = 15_000) {
+    /** `signal` (default SIGTERM), then SIGKILL after `graceMs` (default 15 s); resolves on exit. */
+    async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 15_000): Promise<ExitStatus> {
       if (status) return status;
       kill(signal);
       // A child ignoring the signal must not hang the test run.

@@ -1,13 +1,10 @@
 // The upstreams of the spawn chain beyond the hub: pc-id (user-lookup's), and Resource Manager
 // over HTTPS with the token endpoint the webhook's DefaultAzureCredential uses (the webhook's).
 import { APIM, startArmStandIn } from './azure/arm-stand-in';
-import type { ArmStandIn } from './azure/arm-stand-in';
 import { startEntraTokenStandIn, startManagedIdentityStandIn } from './azure/identity-stand-ins';
 import type { EntraTokenStandIn, ManagedIdentityStandIn } from './azure/identity-stand-ins';
 import { startPcIdStandIn } from './directory-stand-ins';
-import type { PcIdStandIn } from './directory-stand-ins';
 import { createTestCa } from './test-ca';
-import type { TestCa } from './test-ca';
 
 /** App Service's managed-identity endpoint, or Entra ID for workload identity (AKS). */
 export type IdentityKind = 'managed-identity' | 'workload-identity';
@@ -15,21 +12,10 @@ type IdentityOf<K extends IdentityKind> = K extends 'workload-identity'
   ? EntraTokenStandIn
   : ManagedIdentityStandIn;
 
-export interface SpawnUpstreams<K extends IdentityKind = 'managed-identity'> {
-  ca: TestCa;
-  pcId: PcIdStandIn;
-  arm: ArmStandIn;
-  identity: IdentityOf<K>;
-  /** The webhook's Azure variables, as an operator sets them, pointed at the stand-ins. */
-  azureEnv: Record<string, string>;
-  /** Gives pc-id account `pk` an APIM subscription (new keys each time); returns its primary key. */
-  subscribe(pk: number, primaryKey?: string): string;
-  /** Gives `user` a pc-id account and, unless told otherwise, a subscription; returns the key. */
-  addAccount(user: string, withSubscription?: boolean, primaryKey?: string): string;
-  /** Every secret handed out so far (tokens, keys), for leak checks. */
-  secrets(): string[];
-  close(): Promise<void>;
-}
+/** The spawn chain's upstreams but the hub; startSpawnUpstreams starts them. */
+export type SpawnUpstreams<K extends IdentityKind = 'managed-identity'> = Awaited<
+  ReturnType<typeof startSpawnUpstreams<K>>
+>;
 
 /**
  * `identity`: the token endpoint the webhook's DefaultAzureCredential finds (default: App
@@ -37,7 +23,7 @@ export interface SpawnUpstreams<K extends IdentityKind = 'managed-identity'> {
  */
 export async function startSpawnUpstreams<K extends IdentityKind = 'managed-identity'>(
   options: { identity?: K; apim?: typeof APIM } = {},
-): Promise<SpawnUpstreams<K>> {
+) {
   const apim = options.apim ?? APIM;
   const ca = await createTestCa();
   const identity = (await (options.identity === 'workload-identity'
@@ -61,6 +47,7 @@ export async function startSpawnUpstreams<K extends IdentityKind = 'managed-iden
     pcId,
     arm,
     identity,
+    /** The webhook's Azure variables, as an operator sets them, pointed at the stand-ins. */
     azureEnv: {
       AZURE_SUBSCRIPTION_ID: apim.subscriptionId,
       ARM_ENDPOINT: arm.url,
@@ -68,11 +55,14 @@ export async function startSpawnUpstreams<K extends IdentityKind = 'managed-iden
       NODE_EXTRA_CA_CERTS: ca.caCertPath,
       ...identity.env,
     },
+    /** Gives pc-id account `pk` an APIM subscription (new keys each time); returns its primary key. */
     subscribe,
-    addAccount(user, withSubscription = true, primaryKey?: string) {
+    /** Gives `user` a pc-id account and, unless told otherwise, a subscription; returns the key. */
+    addAccount(user: string, withSubscription = true, primaryKey?: string) {
       pcId.accounts.set(user, (lastPk += 1));
       return withSubscription ? subscribe(lastPk, primaryKey) : '';
     },
+    /** Every secret handed out so far (tokens, keys), for leak checks. */
     secrets: () => [pcId.token, ...identity.secrets(), ...keys],
     async close() {
       await Promise.all([pcId.close(), arm.close(), identity.close()]);

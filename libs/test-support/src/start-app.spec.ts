@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { freePort } from './free-port';
+import { freePort } from './http-servers';
 import { AppProcess, ExitedBeforeHealthy, startNodeScript } from './start-app';
 
 jest.setTimeout(30_000);

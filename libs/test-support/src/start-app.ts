@@ -1,17 +1,14 @@
 import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { freePort } from './free-port';
+import { basename, dirname, join } from 'node:path';
+import { freePort } from './http-servers';
 import { spawnProcess } from './processes';
 import type { ExitStatus, RunningProcess } from './processes';
 import { FatalWaitError, waitFor } from './wait';
-import { workspaceRoot } from './workspace-root';
 
 export type AppName = 'usage-monitor' | 'spawn-webhook' | 'user-lookup';
 
-export interface AppProcess extends RunningProcess {
-  /** Base URL including JUPYTERHUB_SERVICE_PREFIX, with a trailing slash. */
-  url: string;
-}
+/** `url`: the base URL including JUPYTERHUB_SERVICE_PREFIX, with a trailing slash. */
+export type AppProcess = RunningProcess & { url: string };
 
 /**
  * Runs the production bundle dist/apps/<app>/main.js (build it first) with `env` over a minimal
@@ -69,10 +66,9 @@ export async function startNodeScript(
 // (the hub always passes '/services/<name>/', a hand-written one may lack the slashes).
 function baseUrl(env: Record<string, string>): string {
   const serviceUrl = env['JUPYTERHUB_SERVICE_URL'];
-  const host = env['HOST'] ?? '127.0.0.1';
   const origin = serviceUrl
     ? new URL(serviceUrl).origin
-    : `http://${host.includes(':') ? `[${host}]` : host}:${env['PORT'] ?? '8000'}`;
+    : `http://${env['HOST'] ?? '127.0.0.1'}:${env['PORT'] ?? '8000'}`;
   const prefix = (env['JUPYTERHUB_SERVICE_PREFIX'] ?? '/').replace(/^\/+|\/+$/g, '');
   return `${origin}/${prefix ? `${prefix}/` : ''}`;
 }
@@ -108,4 +104,15 @@ export async function configErrorOutput(
   );
   if (error instanceof ExitedBeforeHealthy && error.status.code === 2) return error.output;
   throw error;
+}
+
+/**
+ * The workspace root, the folder holding nx.json: walking up from this file works from the
+ * sources and from any bundle in dist/ (the demo, the benchmarks).
+ */
+export function workspaceRoot(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'nx.json'))) return dir;
+  }
+  throw new Error(`no nx.json above ${__dirname}: run inside the workspace`);
 }

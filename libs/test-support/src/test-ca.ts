@@ -8,16 +8,8 @@ import { generate } from 'selfsigned';
 /** Reached through a CONNECT proxy under its real name, so the server certificate names it. */
 export const ENTRA_HOSTNAME = 'login.microsoftonline.com';
 
-export interface TestCa {
-  /** PEM file of the CA: point NODE_EXTRA_CA_CERTS (or a client's `ca`) at it. */
-  caCertPath: string;
-  caPem: string;
-  /** Server certificate for localhost, 127.0.0.1 and ENTRA_HOSTNAME, signed by the CA. */
-  certPem: string;
-  keyPem: string;
-  /** Removes the temp dir holding the CA file. */
-  dispose(): void;
-}
+/** A throwaway CA and its server certificate; createTestCa makes one. */
+export type TestCa = Awaited<ReturnType<typeof createTestCa>>;
 
 // P-256 keys: generated in milliseconds, unlike RSA; two days is longer than any test run.
 const certOptions = () => ({
@@ -30,7 +22,7 @@ const certOptions = () => ({
  * Creates a throwaway CA and a server certificate for loopback; `hostnames` adds the names of
  * other real services reached through a CONNECT proxy (e.g. pc-id's host).
  */
-export async function createTestCa(options: { hostnames?: string[] } = {}): Promise<TestCa> {
+export async function createTestCa(options: { hostnames?: string[] } = {}) {
   // A name of its own: without key identifiers, TLS finds a certificate's CA by name alone, and
   // a process may trust several test CAs (trustTestCa).
   const ca = await generate([{ name: 'commonName', value: `pchub test CA ${randomUUID()}` }], {
@@ -64,10 +56,13 @@ export async function createTestCa(options: { hostnames?: string[] } = {}): Prom
   const caCertPath = join(dir, 'ca.crt');
   writeFileSync(caCertPath, ca.cert);
   return {
+    /** PEM file of the CA: point NODE_EXTRA_CA_CERTS (or a client's `ca`) at it. */
     caCertPath,
     caPem: ca.cert,
+    /** Server certificate for localhost, 127.0.0.1, ENTRA_HOSTNAME and `hostnames`, signed by the CA. */
     certPem: server.cert,
     keyPem: server.private,
+    /** Removes the temp dir holding the CA file. */
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

@@ -1,15 +1,10 @@
 // Polling with a deadline: processes and stand-ins report readiness only by answering.
+import { setTimeout as sleep } from 'node:timers/promises';
 
-export interface WaitOptions {
-  /** Default 15 s. */
-  timeoutMs?: number;
-  /** Default 50 ms. */
-  intervalMs?: number;
-  /** Named in the timeout error. */
-  what?: string;
-  /** Extra text for the timeout error (e.g. the tail of a log). */
+/** Default 15 s and 50 ms; the timeout error names `what` and adds `details()` (a log's tail). */
+export type WaitOptions = Partial<{ timeoutMs: number; intervalMs: number; what: string }> & {
   details?: () => string;
-}
+};
 
 /** Calls check until it returns something other than undefined or false; errors count as "not yet". */
 export async function waitFor<T>(
@@ -41,9 +36,7 @@ export async function waitFor<T>(
 /** Thrown from a check to stop waiting at once (e.g. the process died). */
 export class FatalWaitError extends Error {}
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { setTimeout as sleep } from 'node:timers/promises';
 
 /** GET url; resolves true on the expected status. A connection error is "not yet". */
 export async function answers(

@@ -7,32 +7,16 @@ import {
   startSpawnUpstreams,
   startUserLookupStandIn,
 } from '@pchub/test-support';
-import type {
-  AppProcess,
-  DirectoryStandIn,
-  ExitStatus,
-  HubStandIn,
-  IdentityKind,
-  SpawnUpstreams,
-} from '@pchub/test-support';
+import type { ExitStatus, IdentityKind, SpawnUpstreams } from '@pchub/test-support';
 
 export const PREFIX = '/services/spawn-webhook/';
 
 /** The webhook process and every upstream it talks to, each a stand-in on loopback. */
-export interface World<K extends IdentityKind = 'managed-identity'> extends Omit<
-  SpawnUpstreams<K>,
-  'close'
-> {
-  webhook: AppProcess;
-  hub: HubStandIn;
-  userLookup: DirectoryStandIn;
-  /** Adds a hub user with a pc-id account and (unless `withSubscription` is false) APIM keys. */
-  addUser(name: string, pk: number, withSubscription?: boolean): { primaryKey: string };
-  /** POSTs `body` to the spawn route, as the hook does (with its token unless told otherwise). */
-  post(body: unknown, token?: string, init?: { contentType?: string }): Promise<Answer>;
-  close(): Promise<ExitStatus>;
-}
+export type World<K extends IdentityKind = 'managed-identity'> = Awaited<
+  ReturnType<typeof startWorld<K>>
+>;
 
+/** The webhook's answer to a POST, as the hook sees it. */
 export interface Answer {
   status: number;
   headers: Record<string, string>;
@@ -49,7 +33,7 @@ export async function startWorld<K extends IdentityKind = 'managed-identity'>(
   env: Record<string, string> = {},
   identity?: K,
   beforeStart: (upstreams: SpawnUpstreams<K>) => void = () => undefined,
-): Promise<World<K>> {
+) {
   const upstreams = await startSpawnUpstreams({ identity });
   beforeStart(upstreams);
   const hub = await startHubStandIn();
@@ -67,12 +51,18 @@ export async function startWorld<K extends IdentityKind = 'managed-identity'>(
     webhook,
     hub,
     userLookup,
-    addUser(name, pk, withSubscription = true) {
+    /** Adds a hub user with a pc-id account and (unless `withSubscription` is false) APIM keys. */
+    addUser(name: string, pk: number, withSubscription = true) {
       userLookup.accounts.set(name, pk);
       return { primaryKey: withSubscription ? upstreams.subscribe(pk) : '' };
     },
     secrets: () => [...CALLER_TOKENS, ...upstreams.secrets()],
-    async post(body, token = CALLERS.hook.token, init = {}) {
+    /** POSTs `body` to the spawn route, as the hook does (with its token unless told otherwise). */
+    async post(
+      body: unknown,
+      token: string | undefined = CALLERS.hook.token,
+      init: { contentType?: string } = {},
+    ): Promise<Answer> {
       const started = performance.now();
       const answer = await fetchJson(`${webhook.url}api/v1/spawn-environment`, {
         method: 'POST',
@@ -85,7 +75,7 @@ export async function startWorld<K extends IdentityKind = 'managed-identity'>(
       const elapsedMs = performance.now() - started;
       return { ...answer, body: (answer.body ?? {}) as Answer['body'], elapsedMs };
     },
-    async close() {
+    async close(): Promise<ExitStatus> {
       const exit = await webhook.stop();
       await Promise.all([upstreams.close(), hub.close(), userLookup.close()]);
       return exit;

@@ -17,23 +17,14 @@ export function appEnv(hub: HubStandIn, pcId: PcIdStandIn, extra: Record<string,
   };
 }
 
-export interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  json(): unknown;
-}
+/** user-lookup's answer as `call` read it. */
+export type Answer = Awaited<ReturnType<typeof call>>;
 
 /**
  * GET `path` (appended to `base` byte for byte) with an optional token: a raw request path,
  * because a URL parser would resolve `%2E%2E` and friends before they are sent.
  */
-export async function call(
-  base: string,
-  path: string,
-  token?: string,
-  scheme = 'token',
-): Promise<Answer> {
+export async function call(base: string, path: string, token?: string, scheme = 'token') {
   const url = new URL(base);
   const client = new Client(url.origin);
   try {
@@ -44,7 +35,12 @@ export async function call(
       headers: authorization,
     });
     const text = await res.body.text();
-    return { status: res.statusCode, headers: res.headers, text, json: () => JSON.parse(text) };
+    return {
+      status: res.statusCode,
+      headers: res.headers,
+      text,
+      json: (): unknown => JSON.parse(text),
+    };
   } finally {
     await client.close();
   }

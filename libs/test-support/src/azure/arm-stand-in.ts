@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { startHttpsServer } from '../http-servers';
-import type { TestServer } from '../http-servers';
 import type { TestCa } from '../test-ca';
 import { applyFault, NO_FAULT, sendJson } from '../faults';
 import type { FaultRule } from '../faults';
@@ -12,50 +11,38 @@ export const APIM = {
   serviceName: 'planetarycomputer',
 };
 
-/**
- * A local Azure Resource Manager over HTTPS that knows one APIM service, `apim`: a GET of the
- * service and `listSecrets` of its subscriptions, answered as ARM does (the resource, keys, or a
- * 404 with ARM's code and message for whichever part of the path does not exist), for bearer
- * tokens `acceptsToken` approves.
- */
-export interface ArmStandIn {
-  /** ARM_ENDPOINT for the client, e.g. https://127.0.0.1:41234 (no trailing slash). */
-  readonly url: string;
-  fault: FaultRule;
-  /** The service's name; set it to rename (or, with a name nobody asks for, remove) the service. */
-  serviceName: string;
-  /** APIM subscriptions by id (e.g. `42-planetarycomputer`). */
-  readonly subscriptions: Map<string, ApimKeys>;
-  /** How many listSecrets requests arrived (answered or not). */
-  listSecretsCalls(): number;
-  /** How many GETs of a service arrived (answered or not). */
-  serviceGets(): number;
-  readonly server: TestServer;
-  close(): Promise<void>;
-}
+/** Azure Resource Manager's stand-in; startArmStandIn starts one. */
+export type ArmStandIn = Awaited<ReturnType<typeof startArmStandIn>>;
 
-export interface ApimKeys {
-  primaryKey: string;
-  secondaryKey: string;
-}
+export type ApimKeys = { primaryKey: string; secondaryKey: string };
 
 const SERVICE =
   /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.ApiManagement\/service\/([^/]+)/i;
 const LIST_SECRETS = new RegExp(`${SERVICE.source}\\/subscriptions\\/([^/]+)\\/listSecrets$`, 'i');
 const GET_SERVICE = new RegExp(`${SERVICE.source}$`, 'i');
 
+/**
+ * A local Azure Resource Manager over HTTPS that knows one APIM service, `apim`: a GET of the
+ * service and `listSecrets` of its subscriptions, answered as ARM does (the resource, keys, or a
+ * 404 with ARM's code and message for whichever part of the path does not exist), for bearer
+ * tokens `acceptsToken` approves.
+ */
 export async function startArmStandIn(
   ca: TestCa,
   acceptsToken: (token: string) => boolean,
   apim = APIM,
-): Promise<ArmStandIn> {
+) {
   const calls = { listSecrets: 0, getService: 0 };
   const subscriptions = new Map<string, ApimKeys>();
   const standIn = {
     fault: NO_FAULT as FaultRule,
+    /** The service's name; set it to rename (or, with a name nobody asks for, remove) the service. */
     serviceName: apim.serviceName,
+    /** APIM subscriptions by id (e.g. `42-planetarycomputer`). */
     subscriptions,
+    /** How many listSecrets requests arrived (answered or not). */
     listSecretsCalls: () => calls.listSecrets,
+    /** How many GETs of a service arrived (answered or not). */
     serviceGets: () => calls.getService,
   };
   const server = await startHttpsServer(ca, async (req, res) => {
@@ -83,6 +70,7 @@ export async function startArmStandIn(
     sendJson(res, 200, keys, { etag: `"${randomBytes(8).toString('hex')}"` });
   });
   return Object.assign(standIn, {
+    /** ARM_ENDPOINT for the client, e.g. https://127.0.0.1:41234 (no trailing slash). */
     url: server.url.slice(0, -1),
     server,
     close: () => server.close(),

@@ -7,47 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyFault, NO_FAULT, sendJson } from '../faults';
 import type { FaultRule } from '../faults';
-import { startHttpServer, startHttpsServer } from '../http-servers';
+import { startConnectProxy, startHttpServer, startHttpsServer } from '../http-servers';
 import type { TestHandler, TestServer } from '../http-servers';
-import { startConnectProxy } from '../connect-proxy';
 import { ENTRA_HOSTNAME } from '../test-ca';
 import type { TestCa } from '../test-ca';
 
-/** What both endpoints have: the tokens they issue, checked by the ARM stand-in. */
-export interface TokenEndpoint<Env = Record<string, string>> {
-  /** The environment that points DefaultAzureCredential here. */
-  readonly env: Env;
-  /** What the next token requests run into (after their checks); `none` by default. */
-  fault: FaultRule;
-  /** Every access token handed out, in order. */
-  readonly tokens: string[];
-  /** What each token was asked for (`resource`, or the `scope` for Entra ID), in order. */
-  readonly audiences: string[];
-  issued(token: string): boolean;
-  /** Every secret of the endpoint (identity header or federated token, tokens), for leak checks. */
-  secrets(): string[];
-  /** The endpoint itself; its `requests` are what MSAL sent. */
-  readonly server: TestServer;
-  close(): Promise<void>;
-}
-
-export type ManagedIdentityStandIn = TokenEndpoint<
-  Record<'IDENTITY_ENDPOINT' | 'IDENTITY_HEADER', string>
->;
-
-// What AKS injects for workload identity, plus the egress proxy routing Entra's host here.
-type WorkloadIdentityEnv = 'AZURE_CLIENT_ID' | 'AZURE_TENANT_ID' | 'AZURE_FEDERATED_TOKEN_FILE';
-type EntraEnv = Record<
-  WorkloadIdentityEnv | 'AZURE_AUTHORITY_HOST' | 'HTTPS_PROXY' | 'NO_PROXY',
-  string
->;
-
-export interface EntraTokenStandIn extends TokenEndpoint<EntraEnv> {
-  /** The projected service-account token in AZURE_FEDERATED_TOKEN_FILE, the only accepted assertion. */
-  readonly federatedToken: string;
-  /** Every request's target at the egress proxy (`host:port` for a tunnel). */
-  readonly proxyTargets: string[];
-}
+// What both endpoints have: the tokens they issue (checked by the ARM stand-in), what each was
+// asked for (`resource`, or the `scope` for Entra ID), `env` pointing DefaultAzureCredential there,
+// `secrets()` for leak checks, and the `server` whose `requests` are what MSAL sent.
+export type ManagedIdentityStandIn = Awaited<ReturnType<typeof startManagedIdentityStandIn>>;
+export type EntraTokenStandIn = Awaited<ReturnType<typeof startEntraTokenStandIn>>;
 
 /** The host AKS's workload-identity webhook names in AZURE_AUTHORITY_HOST (public cloud). */
 export const ENTRA_AUTHORITY_HOST = `https://${ENTRA_HOSTNAME}/`;
@@ -60,7 +29,7 @@ async function startTokenEndpoint(
   check: (url: URL, form: URLSearchParams, res: ServerResponse) => string | undefined,
   answer: (token: string, audience: string) => object,
   // How an injected status is answered, when the protocol has its own error body.
-  statusFault?: (res: ServerResponse, status: number, headers?: Record<string, string>) => void,
+  statusFault?: Parameters<typeof applyFault>[3],
 ) {
   const tokens: string[] = [];
   const audiences: string[] = [];
@@ -69,11 +38,7 @@ async function startTokenEndpoint(
     const url = new URL(req.url ?? '/', 'http://localhost');
     const audience = check(url, new URLSearchParams(body.toString('utf8')), res);
     if (audience === undefined) return;
-    const rule = endpoint.fault;
-    const fault = typeof rule === 'function' ? rule(req) : rule;
-    if (statusFault && fault.kind === 'status')
-      return statusFault(res, fault.status, fault.headers);
-    if (await applyFault(() => endpoint.fault, req, res)) return;
+    if (await applyFault(() => endpoint.fault, req, res, statusFault)) return;
     const token = `${prefix}-${randomBytes(24).toString('base64url')}`;
     tokens.push(token);
     audiences.push(audience);
@@ -86,7 +51,7 @@ async function startTokenEndpoint(
  * App Service's managed-identity endpoint (GET ?api-version=2019-08-01&resource=… with
  * X-IDENTITY-HEADER), refusing what the real one refuses.
  */
-export async function startManagedIdentityStandIn(): Promise<ManagedIdentityStandIn> {
+export async function startManagedIdentityStandIn() {
   const header = randomBytes(16).toString('hex');
   const endpoint = await startTokenEndpoint(
     'mi',
@@ -124,9 +89,9 @@ export async function startManagedIdentityStandIn(): Promise<ManagedIdentityStan
  * (HTTPS_PROXY): for that host MSAL uses built-in metadata and sends only the token request,
  * as on AKS; any other host makes it ask login.microsoftonline.com for instance discovery first.
  */
-export async function startEntraTokenStandIn(ca: TestCa): Promise<EntraTokenStandIn> {
-  const tenant = randomUUID();
-  const clientId = randomUUID();
+export async function startEntraTokenStandIn(ca: TestCa) {
+  const tenant: string = randomUUID();
+  const clientId: string = randomUUID();
   const federatedToken = serviceAccountToken();
   const endpoint = await startTokenEndpoint(
     'entra',
@@ -149,10 +114,11 @@ export async function startEntraTokenStandIn(ca: TestCa): Promise<EntraTokenStan
         ? sendRefusal(res, status, 'temporarily_unavailable 50196 Try again later.', headers)
         : sendRefusal(res, status, 'invalid_client 7000215 The client was refused.', headers),
   );
-  const proxy = await startConnectProxy(`${ENTRA_HOSTNAME}:443`, endpoint.server.port);
+  const proxy = await startConnectProxy(`${ENTRA_HOSTNAME}:443`, endpoint.server.accept);
   const dir = mkdtempSync(join(tmpdir(), 'pchub-entra-'));
   writeFileSync(join(dir, 'azure-identity-token'), federatedToken);
   return Object.assign(endpoint, {
+    // What AKS injects for workload identity, plus the egress proxy routing Entra's host here.
     env: {
       AZURE_CLIENT_ID: clientId,
       AZURE_TENANT_ID: tenant,
@@ -161,7 +127,9 @@ export async function startEntraTokenStandIn(ca: TestCa): Promise<EntraTokenStan
       HTTPS_PROXY: proxy.url,
       NO_PROXY: '127.0.0.1,localhost',
     },
+    /** The projected service-account token in AZURE_FEDERATED_TOKEN_FILE, the only accepted assertion. */
     federatedToken,
+    /** Every request's target at the egress proxy (`host:port` for a tunnel). */
     proxyTargets: proxy.targets,
     secrets: () => [federatedToken, ...endpoint.tokens],
     async close() {
