@@ -386,3 +386,50 @@ async function withLateWebhook(
     rmSync(dirname(startedFile), { recursive: true, force: true });
   }
 }
+
+describe('the hook settings', () => {
+  it.each([
+    [
+      { SPAWN_WEBHOOK_URL: '' },
+      'SPAWN_WEBHOOK_URL: must be an http(s) URL without query, e.g. http://spawn-webhook:8000/services/spawn-webhook/',
+    ],
+    [
+      { SPAWN_WEBHOOK_URL: 'ftp://x/' },
+      'SPAWN_WEBHOOK_URL: must be an http(s) URL without query, e.g. http://spawn-webhook:8000/services/spawn-webhook/',
+    ],
+    [{ SPAWN_WEBHOOK_TOKEN: ' ' }, 'SPAWN_WEBHOOK_TOKEN: must be set to a hub API token'],
+    [
+      { SPAWN_WEBHOOK_TIMEOUT_SECONDS: '0' },
+      'SPAWN_WEBHOOK_TIMEOUT_SECONDS: must be a positive number of seconds',
+    ],
+    [
+      { SPAWN_WEBHOOK_TIMEOUT_SECONDS: 'nan' },
+      'SPAWN_WEBHOOK_TIMEOUT_SECONDS: must be a positive number of seconds',
+    ],
+    [
+      { SPAWN_WEBHOOK_FAIL_CLOSED: 'yes' },
+      'SPAWN_WEBHOOK_FAIL_CLOSED: must be true, false, 1 or 0',
+    ],
+    [
+      { SPAWN_ENV_VAR_NAME: 'LD_PRELOAD=x' },
+      'SPAWN_ENV_VAR_NAME: must be letters, digits and _, not starting with a digit',
+    ],
+  ])('refuses %j at load with one line naming the variable', async (override, message) => {
+    expect(await runHook({ ...baseEnv(), ...override })).toEqual({
+      load_error: `pre_spawn_hook: ${message}`,
+    });
+  });
+
+  it.each([
+    ['a trailing newline', `${TOKEN}\n`],
+    ['a space inside', `${TOKEN} x`],
+    ['a control character', `${TOKEN}\u0007`],
+    ['a non-ASCII letter', `${TOKEN}é`],
+  ])('refuses a token with %s at load, without repeating it', async (_case, token) => {
+    const outcome = await runHook({ ...baseEnv(), SPAWN_WEBHOOK_TOKEN: token });
+    expect(outcome).toEqual({
+      load_error:
+        'pre_spawn_hook: SPAWN_WEBHOOK_TOKEN: must be one hub API token without whitespace or control characters (a Secret made from a file may end in a newline)',
+    });
+  });
+});
