@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TOKEN } from './roles';
+import { peakRssMb } from './stats';
 
 const BUNDLE = join(__dirname, '../../apps/usage-monitor/main.js');
 const DOCKERFILE = join(__dirname, '../../../docker/usage-monitor.Dockerfile');
@@ -47,7 +48,7 @@ export async function appPeakRssMb(
         throw new Error(`the app exited (${child.exitCode ?? child.signalCode})`);
       }
     }
-    return { peakRssMb: vmHwmMb(child.pid ?? 0), meanPollSeconds: polls.seconds / polls.count };
+    return { peakRssMb: peakRssMb(child.pid ?? 0), meanPollSeconds: polls.seconds / polls.count };
   } finally {
     child.kill('SIGTERM');
   }
@@ -63,11 +64,4 @@ async function successPolls(port: number): Promise<{ count: number; seconds: num
   } catch {
     return { count: 0, seconds: 0 }; // not listening yet
   }
-}
-
-// Peak resident set of another process, from its /proc status (Linux).
-function vmHwmMb(pid: number): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  if (!match) throw new Error(`no VmHWM for pid ${pid}`);
-  return Number(match[1]) / 1024;
 }

@@ -21,6 +21,7 @@ import {
 import type { RunningHub } from '@pchub/hub-harness';
 import { freePort, parseSamples, seriesOf, sleep, startApp, waitFor } from '@pchub/test-support';
 import type { AppProcess } from '@pchub/test-support';
+import { peakRssMb } from './stats';
 
 // [activeUsers] [windowSeconds] [--from <stderr of an earlier run>]
 const POSITIONAL = process.argv
@@ -111,11 +112,6 @@ function cpuSecondsOf(statPath: string): number {
 }
 
 const cpuSeconds = (pid: number) => cpuSecondsOf(`/proc/${pid}/stat`);
-
-function peakRssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
-}
 
 // CPU seconds of a process's threads other than its main one.
 function otherThreadsCpuSeconds(pid: number): number {

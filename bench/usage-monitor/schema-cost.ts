@@ -7,6 +7,7 @@
 import { loadavg } from 'node:os';
 import { userPageSchema } from '../../libs/hub-client/src/models';
 import { population } from '@pchub/test-support';
+import { median } from './stats';
 
 const USERS = Number(process.argv[2] ?? 50_000);
 const PAGE_SIZE = 200;
@@ -63,11 +64,6 @@ function cpuSeconds(work: () => void): number {
   work();
   const used = process.cpuUsage(before);
   return (used.user + used.system) / 1e6;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
 function main(): void {

@@ -8,11 +8,12 @@ export function median(values: number[]): number {
 }
 
 /**
- * Peak resident set size of this process so far, in MB. Read from VmHWM, not getrusage's
- * maxRSS: Linux carries maxRSS over from the parent that forked us, VmHWM starts at exec.
+ * Peak resident set size of a process (this one by default) so far, in MB. Read from VmHWM, not
+ * getrusage's maxRSS: Linux carries maxRSS over from the parent that forked us, VmHWM starts at
+ * exec.
  */
-export function peakRssMb(): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-  if (!match) throw new Error('VmHWM missing from /proc/self/status (Linux only)');
+export function peakRssMb(pid: number | 'self' = 'self'): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`VmHWM missing from /proc/${pid}/status (Linux only)`);
   return Number(match[1]) / 1024;
 }
